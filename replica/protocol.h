@@ -1,0 +1,155 @@
+#pragma once
+// The one interface every replication mode implements (PBFT, Raft, Multi-Paxos). A Protocol is a
+// pure, deterministic state machine: it touches no clock, thread, socket, file or global; time
+// arrives as on_tick(); randomness comes from a seeded PRNG given at construction. The same inputs
+// produce the same Actions, byte for byte, which is what lets the simulator replay a seed.
+//
+// The pipeline (replica/replica.h) owns the Protocol and is its only caller, from one thread.
+// Inputs: a validated peer message, a batch to propose, a tick, "records persisted", "checkpoint
+// taken", "state installed". Outputs: an Actions bundle the pipeline drains after each input.
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "common/bytes.h"
+#include "common/ids.h"
+#include "crypto/digest.h"
+#include "net/envelope.h"
+#include "replica/types.h"
+
+namespace loyal::replica {
+
+// A message for peers, produced unsigned: the pipeline applies the Byzantine fault policy (if
+// any), then signs and encodes it into an envelope. Cores never sign.
+struct Outgoing {
+  static constexpr ReplicaId kAllReplicas = ~ReplicaId{0};
+  ReplicaId to = kAllReplicas;  // one replica, or every replica except the sender
+  net::MessageKind kind = net::MessageKind::checkpoint;
+  Bytes body;
+  friend bool operator==(const Outgoing&, const Outgoing&) = default;
+};
+
+// A record the core needs on stable storage before some of its messages may leave (Raft's term,
+// vote and entries; Paxos's promised and accepted ballots; PBFT's own votes). Opaque to the
+// pipeline; the core reads its records back on recovery. `id` increases by one per record.
+struct PersistRecord {
+  std::uint64_t id = 0;
+  std::uint32_t type = 0;
+  Bytes payload;
+};
+
+// A batch the protocol has decided at `sequence`. `batch` is the exact encoded Batch (empty bytes
+// for a no-op / null request); `digest` is SHA-256 of those bytes.
+struct CommittedBatch {
+  Sequence sequence = 0;
+  Bytes batch;
+  crypto::Digest digest;
+};
+
+// A checkpoint every correct replica will keep: PBFT, once 2f+1 matching signed CHECKPOINTs were
+// seen; Raft and Paxos, once the local snapshot was taken. State below it may be discarded.
+struct StableCheckpoint {
+  Sequence sequence = 0;
+  crypto::Digest state_digest;
+  std::vector<Bytes> proof;  // the signed CHECKPOINT envelopes (PBFT), empty otherwise
+};
+
+// Ask the pipeline to fetch the checkpoint snapshot at `sequence` whose digest is `state_digest`
+// from `sources` (state transfer), then call on_state_installed().
+struct StateFetch {
+  Sequence sequence = 0;
+  crypto::Digest state_digest;
+  std::vector<ReplicaId> sources;
+};
+
+// What the pipeline drains after every call into the Protocol. Ordering contract:
+//  1. `persist` records are appended to the journal, in order.
+//  2. `send` may go out at once: nothing in it depends on `persist`.
+//  3. `send_after_persist` must not leave before every record in `persist` is durable; the
+//     pipeline holds them until the journal reports the sync and then sends them in order.
+//  4. `committed` is in strictly increasing, gap-free sequence order continuing from the last
+//     batch committed; the pipeline executes each batch in that order, exactly once. A batch may
+//     be executed as soon as it is drained (commitment never depends on this replica's own
+//     pending persistence; the core only reports what is decided).
+//  5. `stable_checkpoint`, if set, is at or below the last committed sequence executed by the
+//     time the pipeline handles it; the pipeline then discards older snapshots.
+//  6. `fetch_state`, if set, starts (or replaces) a state transfer.
+struct Actions {
+  std::vector<PersistRecord> persist;
+  std::vector<Outgoing> send;
+  std::vector<Outgoing> send_after_persist;
+  std::vector<CommittedBatch> committed;
+  std::optional<StableCheckpoint> stable_checkpoint;
+  std::optional<StateFetch> fetch_state;
+
+  bool empty() const {
+    return persist.empty() && send.empty() && send_after_persist.empty() && committed.empty() &&
+           !stable_checkpoint && !fetch_state;
+  }
+};
+
+// A peer message after its envelope signature and the mode's validator checked it. Each mode
+// derives its own message types from this; only the mode's validator creates them, so a core can
+// trust every field it is handed to be well-formed and authentic (though not necessarily current:
+// view, watermark and duplicate checks need the core's state and happen in the core).
+class ValidatedMessage {
+ public:
+  ValidatedMessage(net::MessageKind kind, ReplicaId sender) : kind_(kind), sender_(sender) {}
+  virtual ~ValidatedMessage() = default;
+  net::MessageKind kind() const { return kind_; }
+  ReplicaId sender() const { return sender_; }
+
+ private:
+  net::MessageKind kind_;
+  ReplicaId sender_;
+};
+
+// A validator's verdict: the message, or the name of the reason it was dropped ("pbft.bad_digest").
+// Reason names are static strings; the pipeline counts drops by name.
+using Validation = std::variant<std::unique_ptr<const ValidatedMessage>, std::string_view>;
+
+struct ProtocolStatus {
+  Epoch epoch = 0;                  // view / term / ballot round
+  std::optional<ReplicaId> leader;  // who this replica believes leads `epoch`, if anyone
+  Sequence last_committed = 0;      // highest sequence handed out in Actions::committed
+  Sequence stable_checkpoint = 0;
+};
+
+class Protocol {
+ public:
+  virtual ~Protocol() = default;
+
+  virtual ProtocolMode mode() const = 0;
+
+  // Decodes and checks a peer's envelope whose signature the pipeline has already verified
+  // (sender is a replica of the cluster). Must not change state and must be thread-safe: the
+  // runtime runs it on the verification pool. `frame` is the envelope's exact bytes, for messages
+  // a core keeps as evidence.
+  virtual Validation validate(const net::Envelope& envelope, ByteView frame) const = 0;
+
+  virtual void on_message(const ValidatedMessage& message, Actions& out) = 0;
+
+  // Whether propose() would be accepted now: this replica leads and its window has room.
+  virtual bool can_propose() const = 0;
+  // Precondition: can_propose(). `batch` is an encoded Batch; `digest` its SHA-256.
+  virtual void propose(Bytes batch, const crypto::Digest& digest, Actions& out) = 0;
+
+  virtual void on_tick(Actions& out) = 0;
+
+  // Every PersistRecord with id <= `last_durable_id` is on stable storage.
+  virtual void on_persisted(std::uint64_t last_durable_id, Actions& out) = 0;
+
+  // The pipeline executed everything up to `sequence` and took a checkpoint snapshot of it.
+  virtual void on_checkpoint_taken(Sequence sequence, const crypto::Digest& state_digest, Actions& out) = 0;
+
+  // State transfer installed the snapshot at `sequence`; the core continues from there.
+  virtual void on_state_installed(Sequence sequence, const crypto::Digest& state_digest, Actions& out) = 0;
+
+  virtual ProtocolStatus status() const = 0;
+};
+
+}  // namespace loyal::replica
