@@ -15,6 +15,8 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <string_view>
+#include <variant>
 #include <vector>
 
 #include "cluster/cluster_config.h"
@@ -63,7 +65,9 @@ struct ClientOutput {
   std::vector<Completion> completed;
 };
 
-// Why a reply frame was ignored, counted by name.
+// Why a reply frame was ignored, counted by name. Reasons are string literals or otherwise static
+// strings, so the keys never dangle: "decode.<net::DecodeError name>", "not_a_reply", "from_client",
+// "bad_mac", "bad_reply_body", "no_outstanding_request", "stale_reply".
 struct ClientDrops {
   std::map<std::string_view, std::uint64_t> by_reason;
   void count(std::string_view reason) { ++by_reason[reason]; }
@@ -72,22 +76,27 @@ struct ClientDrops {
 class ClientCore {
  public:
   // `signer` signs requests in signature mode and must outlive the core.
-  // `send_keys_by_replica[r]`: this client -> replica r MAC key (mac mode request authenticators);
+  // `send_keys_by_replica[r]`: this client -> replica r MAC key (mac mode request authenticators;
+  // may be empty in signature mode);
   // `receive_keys_by_replica[r]`: replica r -> this client key (every reply is MAC'd).
+  // Options and key tables that contradict each other are a caller bug and stop the process.
   ClientCore(ClientOptions options, const crypto::Signer& signer, std::vector<crypto::MacKey> send_keys_by_replica,
              std::vector<crypto::MacKey> receive_keys_by_replica);
 
-  // Starts a request. Precondition: !busy(). Returns its request number.
+  // Starts a request: its frame goes to the believed leader. Precondition: !busy(). Returns its
+  // request number.
   std::uint64_t submit(Bytes operation, replica::Tick now, ClientOutput& out);
 
   // An untrusted frame from the network. Anything that is not a valid reply to the outstanding
   // request is dropped and counted.
   void on_frame(ByteView frame, replica::Tick now, ClientOutput& out);
 
+  // Retransmits the outstanding request to every replica once its retry time has come.
   void on_tick(replica::Tick now, ClientOutput& out);
 
   bool busy() const { return outstanding_.has_value(); }
-  std::optional<ReplicaId> believed_leader() const { return leader_; }
+  // Where the next request goes first: replica 0 until a reply names another leader.
+  ReplicaId believed_leader() const { return leader_; }
   const ClientDrops& drops() const { return drops_; }
   std::uint64_t retransmissions() const { return retransmissions_; }
 
@@ -97,10 +106,19 @@ class ClientCore {
     Bytes frame;  // the signed/MAC'd envelope, resent unchanged on retransmission
     replica::Tick submitted_at = 0;
     replica::Tick next_retry_at = 0;
-    std::map<ReplicaId, Bytes> replies;  // result per replica (pbft acceptance)
+    std::map<ReplicaId, Bytes> replies;  // latest result per replica (pbft acceptance)
   };
 
-  void accept(replica::Tick now, Bytes result, ClientOutput& out);
+  struct AuthenticReply {
+    ReplicaId sender = 0;
+    replica::ClientReply reply;
+  };
+
+  // The reply a frame carries if it is well-formed and MAC'd by its replica; else the drop reason.
+  std::variant<AuthenticReply, std::string_view> read_reply(ByteView frame) const;
+  // Whether the replies recorded so far, the latest being `reply` from `sender`, complete the request.
+  bool accepted(ReplicaId sender, const replica::ClientReply& reply) const;
+  void complete(replica::Tick now, Bytes result, ClientOutput& out);
 
   ClientOptions options_;
   const crypto::Signer& signer_;
@@ -108,7 +126,7 @@ class ClientCore {
   std::vector<crypto::MacKey> receive_keys_by_replica_;
   std::uint64_t next_request_number_;
   std::optional<Outstanding> outstanding_;
-  std::optional<ReplicaId> leader_ = ReplicaId{0};
+  ReplicaId leader_ = 0;
   ClientDrops drops_;
   std::uint64_t retransmissions_ = 0;
 };

@@ -30,5 +30,8 @@ enum class DecodeError : std::uint8_t {
 inline constexpr std::size_t kDecodeErrorCount = static_cast<std::size_t>(DecodeError::bad_authenticator) + 1;
 
 std::string_view to_string(DecodeError error);
+// The name under which a drop for this error is counted: "decode.<to_string>". Static storage,
+// so counters may key on it.
+std::string_view drop_reason(DecodeError error);
 
 }  // namespace loyal::net

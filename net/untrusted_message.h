@@ -68,6 +68,17 @@ std::variant<T, DecodeError> read_fields(Read&& read) {
   }
 }
 
+// The usual whole job: opens `bytes` as an untrusted message and runs `read` (taking the root
+// reader of `Schema`, returning a T or a DecodeError) inside read_fields, so any Cap'n Proto
+// exception becomes a DecodeError. Body decoders of every mode are one call to this.
+template <typename Schema, typename T, typename Read>
+std::variant<T, DecodeError> decode_message(ByteView bytes, const DecodeLimits& limits, Read&& read) {
+  auto opened = UntrustedMessage::open(bytes, limits);
+  if (const auto* error = std::get_if<DecodeError>(&opened)) return *error;
+  auto& message = std::get<UntrustedMessage>(opened);
+  return read_fields<T>([&]() -> std::variant<T, DecodeError> { return read(message.root<Schema>()); });
+}
+
 // Our own message as a frame that UntrustedMessage::open accepts: one segment, every word
 // reachable. Copies the message into a compact single segment first when it is not one already
 // (spilled into more segments, or left holes by overwritten fields).

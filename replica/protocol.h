@@ -55,7 +55,10 @@ struct CommittedBatch {
 struct StableCheckpoint {
   Sequence sequence = 0;
   crypto::Digest state_digest;
-  std::vector<Bytes> proof;  // the signed CHECKPOINT envelopes (PBFT), empty otherwise
+  // PBFT: the other replicas' matching signed CHECKPOINT envelopes (at least quorum - 1 of them;
+  // this replica's own vote is implied, as the core never sees its own signed frames). Empty for
+  // Raft and Paxos.
+  std::vector<Bytes> proof;
 };
 
 // Ask the pipeline to fetch the checkpoint snapshot at `sequence` whose digest is `state_digest`
@@ -146,7 +149,10 @@ class Protocol {
   // The pipeline executed everything up to `sequence` and took a checkpoint snapshot of it.
   virtual void on_checkpoint_taken(Sequence sequence, const crypto::Digest& state_digest, Actions& out) = 0;
 
-  // State transfer installed the snapshot at `sequence`; the core continues from there.
+  // State transfer installed the snapshot at `sequence` (above the current stable checkpoint); the
+  // core continues from there: Actions::committed resumes at sequence + 1, and batches above
+  // `sequence` handed out before may be handed out again (a replica whose state diverged
+  // re-executes them on the installed state).
   virtual void on_state_installed(Sequence sequence, const crypto::Digest& state_digest, Actions& out) = 0;
 
   virtual ProtocolStatus status() const = 0;

@@ -12,15 +12,6 @@ namespace {
 capnp::Data::Reader as_data(ByteView bytes) { return {bytes.data(), bytes.size()}; }
 Bytes to_bytes(capnp::Data::Reader data) { return {data.begin(), data.end()}; }
 
-// Opens `bytes` as an untrusted message and runs `read` on its root inside read_fields, so any
-// Cap'n Proto exception becomes a DecodeError.
-template <typename Schema, typename T, typename Read>
-std::variant<T, net::DecodeError> decode_root(ByteView bytes, const net::DecodeLimits& limits, Read read) {
-  auto opened = net::UntrustedMessage::open(bytes, limits);
-  if (auto* error = std::get_if<net::DecodeError>(&opened)) return *error;
-  auto& message = std::get<net::UntrustedMessage>(opened);
-  return net::read_fields<T>([&]() -> std::variant<T, net::DecodeError> { return read(message.root<Schema>()); });
-}
 
 std::optional<net::Authenticator> read_request_authenticator(wire::BatchedRequest::Authenticator::Reader in,
                                                              std::uint32_t replica_count) {
@@ -58,7 +49,7 @@ Bytes encode_client_request_body(std::uint64_t request_number, ByteView operatio
 
 std::variant<ClientRequestBody, net::DecodeError> decode_client_request_body(ByteView body,
                                                                              const net::DecodeLimits& limits) {
-  return decode_root<wire::ClientRequest, ClientRequestBody>(
+  return net::decode_message<wire::ClientRequest, ClientRequestBody>(
       body, limits, [](wire::ClientRequest::Reader in) -> std::variant<ClientRequestBody, net::DecodeError> {
         return ClientRequestBody{in.getRequestNumber(), to_bytes(in.getOperation())};
       });
@@ -75,7 +66,7 @@ Bytes encode_client_reply(const ClientReply& reply) {
 }
 
 std::variant<ClientReply, net::DecodeError> decode_client_reply(ByteView body, const net::DecodeLimits& limits) {
-  return decode_root<wire::ClientReply, ClientReply>(
+  return net::decode_message<wire::ClientReply, ClientReply>(
       body, limits, [](wire::ClientReply::Reader in) -> std::variant<ClientReply, net::DecodeError> {
         return ClientReply{in.getRequestNumber(), in.getEpoch(), in.getLeader(), to_bytes(in.getResult())};
       });
@@ -101,7 +92,7 @@ Bytes encode_batch(const Batch& batch) {
 
 std::variant<Batch, net::DecodeError> decode_batch(ByteView bytes, std::uint32_t replica_count,
                                                    const net::DecodeLimits& limits) {
-  return decode_root<wire::Batch, Batch>(
+  return net::decode_message<wire::Batch, Batch>(
       bytes, limits, [&](wire::Batch::Reader in) -> std::variant<Batch, net::DecodeError> {
         Batch batch;
         batch.requests.reserve(in.getRequests().size());
@@ -130,7 +121,7 @@ Bytes encode_checkpoint(const CheckpointMessage& checkpoint) {
 }
 
 std::variant<CheckpointMessage, net::DecodeError> decode_checkpoint(ByteView body, const net::DecodeLimits& limits) {
-  return decode_root<wire::Checkpoint, CheckpointMessage>(
+  return net::decode_message<wire::Checkpoint, CheckpointMessage>(
       body, limits, [](wire::Checkpoint::Reader in) -> std::variant<CheckpointMessage, net::DecodeError> {
         const auto digest = in.getStateDigest();
         if (digest.size() != crypto::Digest::kSize) return net::DecodeError::malformed;
@@ -147,7 +138,7 @@ Bytes encode_forwarded_request(ByteView client_envelope) {
 }
 
 std::variant<Bytes, net::DecodeError> decode_forwarded_request(ByteView body, const net::DecodeLimits& limits) {
-  return decode_root<wire::ForwardedRequest, Bytes>(
+  return net::decode_message<wire::ForwardedRequest, Bytes>(
       body, limits, [](wire::ForwardedRequest::Reader in) -> std::variant<Bytes, net::DecodeError> {
         return to_bytes(in.getClientEnvelope());
       });

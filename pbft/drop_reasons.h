@@ -1,0 +1,44 @@
+#pragma once
+// Why a PBFT message was dropped or ignored: by the validator (bad input, never protocol state)
+// or by the core (valid, but not current, or a repeat). The pipeline and PbftCore::ignored() count
+// drops by these names, so an operator can see what a peer sends that does not fit.
+
+#include <string_view>
+
+namespace loyal::pbft::reason {
+
+// Validator: the message itself is wrong.
+inline constexpr std::string_view kSenderNotReplica = "pbft.sender_not_replica";
+inline constexpr std::string_view kUnexpectedKind = "pbft.unexpected_kind";
+inline constexpr std::string_view kMalformedPrePrepare = "pbft.malformed_pre_prepare";
+inline constexpr std::string_view kMalformedPrepare = "pbft.malformed_prepare";
+inline constexpr std::string_view kMalformedCommit = "pbft.malformed_commit";
+inline constexpr std::string_view kMalformedCheckpoint = "pbft.malformed_checkpoint";
+inline constexpr std::string_view kSequenceZero = "pbft.sequence_zero";
+inline constexpr std::string_view kPrePrepareNotFromPrimary = "pbft.pre_prepare_not_from_primary";
+inline constexpr std::string_view kBatchDigestMismatch = "pbft.batch_digest_mismatch";
+inline constexpr std::string_view kMalformedBatch = "pbft.malformed_batch";
+inline constexpr std::string_view kBatchTooLarge = "pbft.batch_too_large";
+inline constexpr std::string_view kDuplicateRequestInBatch = "pbft.duplicate_request_in_batch";
+inline constexpr std::string_view kUnauthenticRequest = "pbft.unauthentic_request";
+inline constexpr std::string_view kPrepareFromPrimary = "pbft.prepare_from_primary";
+inline constexpr std::string_view kCheckpointNotAtInterval = "pbft.checkpoint_not_at_interval";
+
+// Core: the message is valid but does not fit this replica's state.
+inline constexpr std::string_view kOwnMessage = "pbft.own_message";
+inline constexpr std::string_view kWrongView = "pbft.wrong_view";
+inline constexpr std::string_view kPrePrepareOutsideWindow = "pbft.pre_prepare_outside_window";
+inline constexpr std::string_view kPrepareOutsideWindow = "pbft.prepare_outside_window";
+inline constexpr std::string_view kCommitOutsideWindow = "pbft.commit_outside_window";
+inline constexpr std::string_view kDuplicatePrePrepare = "pbft.duplicate_pre_prepare";
+inline constexpr std::string_view kConflictingPrePrepare = "pbft.conflicting_pre_prepare";
+inline constexpr std::string_view kDuplicatePrepare = "pbft.duplicate_prepare";
+inline constexpr std::string_view kConflictingPrepare = "pbft.conflicting_prepare";
+inline constexpr std::string_view kDuplicateCommit = "pbft.duplicate_commit";
+inline constexpr std::string_view kConflictingCommit = "pbft.conflicting_commit";
+inline constexpr std::string_view kStaleCheckpoint = "pbft.stale_checkpoint";
+inline constexpr std::string_view kDuplicateCheckpoint = "pbft.duplicate_checkpoint";
+inline constexpr std::string_view kConflictingCheckpoint = "pbft.conflicting_checkpoint";
+inline constexpr std::string_view kCheckpointSuperseded = "pbft.checkpoint_superseded";
+
+}  // namespace loyal::pbft::reason

@@ -1,0 +1,80 @@
+#include "pbft/messages.h"
+
+#include <algorithm>
+#include <optional>
+
+#include <capnp/message.h>
+
+#include "net/untrusted_message.h"
+#include "pbft/pbft.capnp.h"
+
+namespace loyal::pbft {
+
+namespace {
+
+capnp::Data::Reader as_data(ByteView bytes) { return {bytes.data(), bytes.size()}; }
+
+std::optional<crypto::Digest> read_digest(capnp::Data::Reader data) {
+  if (data.size() != crypto::Digest::kSize) return std::nullopt;
+  crypto::Digest digest;
+  std::copy(data.begin(), data.end(), digest.bytes.begin());
+  return digest;
+}
+
+
+// PREPARE and COMMIT share their fields; the envelope kind, which the signature covers, is what
+// keeps a replica's PREPARE from being replayed as its COMMIT.
+template <typename Schema, typename Vote>
+Bytes encode_vote(const Vote& vote) {
+  capnp::MallocMessageBuilder message;
+  auto out = message.initRoot<Schema>();
+  out.setView(vote.view);
+  out.setSequence(vote.sequence);
+  out.setBatchDigest(as_data(vote.batch_digest.view()));
+  return net::message_to_frame(message);
+}
+
+template <typename Schema, typename Vote>
+std::variant<Vote, net::DecodeError> decode_vote(ByteView body, const net::DecodeLimits& limits) {
+  return net::decode_message<Schema, Vote>(body, limits,
+                                   [](typename Schema::Reader in) -> std::variant<Vote, net::DecodeError> {
+                                     const auto digest = read_digest(in.getBatchDigest());
+                                     if (!digest) return net::DecodeError::malformed;
+                                     return Vote{in.getView(), in.getSequence(), *digest};
+                                   });
+}
+
+}  // namespace
+
+Bytes encode_pre_prepare(const PrePrepare& pre_prepare) {
+  capnp::MallocMessageBuilder message;
+  auto out = message.initRoot<wire::PrePrepare>();
+  out.setView(pre_prepare.view);
+  out.setSequence(pre_prepare.sequence);
+  out.setBatchDigest(as_data(pre_prepare.batch_digest.view()));
+  out.setBatch(as_data(pre_prepare.batch));
+  return net::message_to_frame(message);
+}
+
+Bytes encode_prepare(const Prepare& prepare) { return encode_vote<wire::Prepare>(prepare); }
+Bytes encode_commit(const Commit& commit) { return encode_vote<wire::Commit>(commit); }
+
+std::variant<PrePrepare, net::DecodeError> decode_pre_prepare(ByteView body, const net::DecodeLimits& limits) {
+  return net::decode_message<wire::PrePrepare, PrePrepare>(
+      body, limits, [](wire::PrePrepare::Reader in) -> std::variant<PrePrepare, net::DecodeError> {
+        const auto digest = read_digest(in.getBatchDigest());
+        if (!digest) return net::DecodeError::malformed;
+        const auto batch = in.getBatch();
+        return PrePrepare{in.getView(), in.getSequence(), *digest, Bytes(batch.begin(), batch.end())};
+      });
+}
+
+std::variant<Prepare, net::DecodeError> decode_prepare(ByteView body, const net::DecodeLimits& limits) {
+  return decode_vote<wire::Prepare, Prepare>(body, limits);
+}
+
+std::variant<Commit, net::DecodeError> decode_commit(ByteView body, const net::DecodeLimits& limits) {
+  return decode_vote<wire::Commit, Commit>(body, limits);
+}
+
+}  // namespace loyal::pbft

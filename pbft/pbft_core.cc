@@ -1,0 +1,215 @@
+#include "pbft/pbft_core.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "common/assert.h"
+#include "pbft/drop_reasons.h"
+
+namespace loyal::pbft {
+
+namespace {
+
+// Votes kept per sender: every checkpoint one window can hold, and one beyond it, which is what
+// tells a replica that it lags; capped for windows of very many small checkpoint intervals.
+std::uint32_t checkpoint_votes_per_replica(const PbftOptions& options) {
+  return std::min(options.window / options.checkpoint_interval + 1, kMaxCheckpointVotesPerReplica);
+}
+
+// Checked before any member is built from them.
+const PbftOptions& checked(const PbftOptions& options) {
+  check_options(options);
+  return options;
+}
+
+// Only PbftValidator makes PBFT messages; any other type here is a pipeline bug.
+template <typename Message>
+const Message& as(const replica::ValidatedMessage& message) {
+  const auto* typed = dynamic_cast<const Message*>(&message);
+  LOYAL_ASSERT(typed != nullptr, "PBFT messages come from PbftValidator");
+  return *typed;
+}
+
+}  // namespace
+
+PbftCore::PbftCore(const PbftOptions& options, const replica::RequestAuthenticator& authenticator)
+    : options_(checked(options)),
+      quorum_(quorum_size(options.replica_count, options.max_faulty)),
+      validator_(options, authenticator),
+      checkpoints_(options.self, quorum_, checkpoint_votes_per_replica(options)) {}
+
+replica::Validation PbftCore::validate(const net::Envelope& envelope, ByteView frame) const {
+  return validator_.validate(envelope, frame);
+}
+
+void PbftCore::on_message(const replica::ValidatedMessage& message, replica::Actions& out) {
+  // The pipeline never delivers this replica's own messages; one arriving is a replay.
+  if (message.sender() == options_.self) return ignore(reason::kOwnMessage);
+  switch (message.kind()) {
+    case net::MessageKind::pbft_pre_prepare: return on_pre_prepare(as<PrePrepareMessage>(message), out);
+    case net::MessageKind::pbft_prepare: return on_prepare(as<PrepareMessage>(message), out);
+    case net::MessageKind::pbft_commit: return on_commit(as<CommitMessage>(message), out);
+    case net::MessageKind::checkpoint: return on_checkpoint(as<CheckpointVote>(message), out);
+    default: LOYAL_ASSERT(false, "PbftValidator passes only PBFT's kinds");
+  }
+}
+
+bool PbftCore::can_propose() const {
+  return options_.self == primary() && last_assigned_ + 1 <= high_watermark();
+}
+
+void PbftCore::propose(Bytes batch, const crypto::Digest& digest, replica::Actions& out) {
+  LOYAL_ASSERT(can_propose(), "propose() only when can_propose()");
+  LOYAL_ASSERT(crypto::sha256(batch) == digest, "a proposed batch comes with its own digest");
+  const Sequence sequence = ++last_assigned_;
+  Slot& slot = log_[sequence];
+  LOYAL_ASSERT(!slot.pre_prepare, "the primary assigns each sequence number once per view");
+  broadcast(net::MessageKind::pbft_pre_prepare, encode_pre_prepare({view_, sequence, digest, batch}), out);
+  slot.pre_prepare = AcceptedPrePrepare{view_, digest, std::move(batch), {}};
+  slot.sent_pre_prepare = true;
+  make_progress(sequence, slot, out);
+}
+
+void PbftCore::on_pre_prepare(const PrePrepareMessage& message, replica::Actions& out) {
+  const PrePrepare& pre_prepare = message.pre_prepare();
+  if (pre_prepare.view != view_) return ignore(reason::kWrongView);
+  if (!in_window(pre_prepare.sequence)) return ignore(reason::kPrePrepareOutsideWindow);
+  Slot& slot = log_[pre_prepare.sequence];
+  if (slot.pre_prepare) {
+    // Keep the first: a backup prepares at most one batch per (view, sequence number), which is
+    // what stops a faulty primary from getting two batches prepared there.
+    const bool same =
+        slot.pre_prepare->view == pre_prepare.view && slot.pre_prepare->digest == pre_prepare.batch_digest;
+    return ignore(same ? reason::kDuplicatePrePrepare : reason::kConflictingPrePrepare);
+  }
+  // The validator checked that the sender is the view's primary, so this replica is a backup.
+  slot.pre_prepare =
+      AcceptedPrePrepare{pre_prepare.view, pre_prepare.batch_digest, pre_prepare.batch, message.frame()};
+  send_prepare(pre_prepare.sequence, slot, out);
+  make_progress(pre_prepare.sequence, slot, out);
+}
+
+void PbftCore::send_prepare(Sequence sequence, Slot& slot, replica::Actions& out) {
+  const Prepare prepare{slot.pre_prepare->view, sequence, slot.pre_prepare->digest};
+  broadcast(net::MessageKind::pbft_prepare, encode_prepare(prepare), out);
+  record_vote(slot.prepares, prepare.view, prepare.batch_digest, options_.self, {});
+  slot.sent_prepare = true;
+}
+
+void PbftCore::on_prepare(const PrepareMessage& message, replica::Actions& out) {
+  const Prepare& prepare = message.prepare();
+  if (prepare.view != view_) return ignore(reason::kWrongView);
+  if (!in_window(prepare.sequence)) return ignore(reason::kPrepareOutsideWindow);
+  Slot& slot = log_[prepare.sequence];
+  switch (record_vote(slot.prepares, prepare.view, prepare.batch_digest, message.sender(), message.frame())) {
+    case VoteOutcome::duplicate: return ignore(reason::kDuplicatePrepare);
+    case VoteOutcome::conflicting: return ignore(reason::kConflictingPrepare);
+    case VoteOutcome::recorded: return make_progress(prepare.sequence, slot, out);
+  }
+}
+
+void PbftCore::on_commit(const CommitMessage& message, replica::Actions& out) {
+  const Commit& commit = message.commit();
+  if (commit.view != view_) return ignore(reason::kWrongView);
+  if (!in_window(commit.sequence)) return ignore(reason::kCommitOutsideWindow);
+  Slot& slot = log_[commit.sequence];
+  switch (record_vote(slot.commits, commit.view, commit.batch_digest, message.sender(), message.frame())) {
+    case VoteOutcome::duplicate: return ignore(reason::kDuplicateCommit);
+    case VoteOutcome::conflicting: return ignore(reason::kConflictingCommit);
+    case VoteOutcome::recorded: return make_progress(commit.sequence, slot, out);
+  }
+}
+
+void PbftCore::make_progress(Sequence sequence, Slot& slot, replica::Actions& out) {
+  if (!slot.pre_prepare) return;
+  const View view = slot.pre_prepare->view;
+  const crypto::Digest digest = slot.pre_prepare->digest;
+  const ReplicaId primary = primary_of(view, options_.replica_count);
+  if (!slot.sent_commit && prepared(slot, view, digest, quorum_, primary)) {
+    broadcast(net::MessageKind::pbft_commit, encode_commit({view, sequence, digest}), out);
+    record_vote(slot.commits, view, digest, options_.self, {});
+    slot.sent_commit = true;
+  }
+  if (!slot.committed_local && committed_local(slot, view, digest, quorum_, primary)) {
+    slot.committed_local = true;
+    execute_in_order(out);
+  }
+}
+
+void PbftCore::execute_in_order(replica::Actions& out) {
+  for (auto next = log_.find(last_committed_ + 1); next != log_.end() && next->second.committed_local;
+       next = log_.find(last_committed_ + 1)) {
+    const AcceptedPrePrepare& accepted = *next->second.pre_prepare;
+    out.committed.push_back(replica::CommittedBatch{next->first, accepted.batch, accepted.digest});
+    last_committed_ = next->first;
+  }
+}
+
+void PbftCore::on_tick(replica::Actions& out) {
+  if (++ticks_since_retransmit_ < options_.retransmit_ticks) return;
+  ticks_since_retransmit_ = 0;
+  retransmit(out);
+}
+
+// Re-sends the same bodies the first sends carried: a replica that already has a message
+// ignores it as a duplicate, and one that lost it can move on. Slots that are not committed-local
+// here are re-sent every round. Slots that are committed-local here may still be missing messages
+// elsewhere, and the sign that the cluster needs them is that nothing moved here for a whole
+// round: no new commit and no new stable checkpoint (with one replica silent, the quorum cannot
+// go on without the one that lags). Then everything in the window is re-sent, with this
+// replica's vote for the stable checkpoint, which a replica that missed it needs to move its own
+// window. Without that, one silent replica and one lost COMMIT or CHECKPOINT would leave the
+// window stuck for good. Under load nothing extra is sent; an idle cluster re-sends its window
+// (at most L slots) once per round. A replica that lags while the others go on needs state
+// transfer instead.
+void PbftCore::retransmit(replica::Actions& out) {
+  const std::pair<Sequence, Sequence> progress{low_watermark_, last_committed_};
+  const bool stalled = progress_at_last_retransmit_ == progress;
+  progress_at_last_retransmit_ = progress;
+
+  for (const auto& [sequence, slot] : log_) {
+    if (!slot.pre_prepare || (slot.committed_local && !stalled)) continue;
+    const AcceptedPrePrepare& accepted = *slot.pre_prepare;
+    if (slot.sent_pre_prepare) {
+      broadcast(net::MessageKind::pbft_pre_prepare,
+                encode_pre_prepare({accepted.view, sequence, accepted.digest, accepted.batch}), out);
+    }
+    if (slot.sent_prepare) {
+      broadcast(net::MessageKind::pbft_prepare, encode_prepare({accepted.view, sequence, accepted.digest}), out);
+    }
+    if (slot.sent_commit) {
+      broadcast(net::MessageKind::pbft_commit, encode_commit({accepted.view, sequence, accepted.digest}), out);
+    }
+  }
+  // Own checkpoints at or below h are discarded when h moves, so any left is not yet stable.
+  if (const std::optional<replica::CheckpointMessage> unstable = checkpoints_.latest_own()) {
+    broadcast(net::MessageKind::checkpoint, replica::encode_checkpoint(*unstable), out);
+  }
+  if (stalled && stable_certificate_ && stable_certificate_->includes_own) {
+    broadcast(net::MessageKind::checkpoint,
+              replica::encode_checkpoint({stable_certificate_->sequence, stable_certificate_->state_digest}), out);
+  }
+}
+
+void PbftCore::on_persisted(std::uint64_t, replica::Actions&) {}
+
+replica::ProtocolStatus PbftCore::status() const {
+  return replica::ProtocolStatus{view_, primary(), last_committed_, low_watermark_};
+}
+
+const Slot* PbftCore::slot(Sequence sequence) const {
+  const auto it = log_.find(sequence);
+  return it == log_.end() ? nullptr : &it->second;
+}
+
+bool PbftCore::in_window(Sequence sequence) const {
+  return sequence > low_watermark_ && sequence <= high_watermark();
+}
+
+void PbftCore::ignore(std::string_view reason) { ++ignored_[reason]; }
+
+void PbftCore::broadcast(net::MessageKind kind, Bytes body, replica::Actions& out) const {
+  out.send.push_back(replica::Outgoing{replica::Outgoing::kAllReplicas, kind, std::move(body)});
+}
+
+}  // namespace loyal::pbft

@@ -1,0 +1,74 @@
+// PbftCore's checkpoint half: CHECKPOINT votes, the stable checkpoint that moves the low
+// watermark and garbage-collects the log, and noticing when this replica needs state transfer.
+
+#include <algorithm>
+#include <utility>
+
+#include "common/assert.h"
+#include "pbft/drop_reasons.h"
+#include "pbft/pbft_core.h"
+
+namespace loyal::pbft {
+
+void PbftCore::on_checkpoint_taken(Sequence sequence, const crypto::Digest& state_digest, replica::Actions& out) {
+  LOYAL_ASSERT(sequence > 0 && sequence % options_.checkpoint_interval == 0, "checkpoints at multiples of K");
+  LOYAL_ASSERT(sequence <= last_committed_, "a checkpoint follows the execution of what it covers");
+  // Already stable (a snapshot installed by state transfer, say): nothing left to vote for.
+  if (sequence <= low_watermark_) return;
+  checkpoints_.record_own(sequence, state_digest);
+  broadcast(net::MessageKind::checkpoint, replica::encode_checkpoint({sequence, state_digest}), out);
+  check_stability(sequence, out);
+}
+
+void PbftCore::on_checkpoint(const CheckpointVote& message, replica::Actions& out) {
+  const replica::CheckpointMessage& checkpoint = message.checkpoint();
+  if (checkpoint.sequence <= low_watermark_) return ignore(reason::kStaleCheckpoint);
+  if (const auto refused =
+          checkpoints_.record(message.sender(), checkpoint.sequence, checkpoint.state_digest, message.frame())) {
+    return ignore(*refused);
+  }
+  check_stability(checkpoint.sequence, out);
+}
+
+// Votes at `sequence` changed (another replica's, or this replica's own).
+void PbftCore::check_stability(Sequence sequence, replica::Actions& out) {
+  std::optional<CheckpointCertificate> certificate = checkpoints_.stable_certificate(sequence);
+  if (!certificate || sequence <= low_watermark_) return;
+  if (certificate->includes_own) return advance_low_watermark(std::move(*certificate), out);
+  // Stable without this replica: either its own state at `sequence` differs from what a quorum
+  // agreed on, or it has not executed that far. In the second case the batches may still be
+  // arriving, but the others are about to discard the log below `sequence` and stop re-sending
+  // it, so waiting could leave this replica behind for good.
+  if (checkpoints_.own(sequence) || sequence > last_committed_) request_state(*certificate, out);
+}
+
+void PbftCore::advance_low_watermark(CheckpointCertificate certificate, replica::Actions& out) {
+  low_watermark_ = certificate.sequence;
+  log_.erase(log_.begin(), log_.upper_bound(low_watermark_));
+  checkpoints_.discard_through(low_watermark_);
+  out.stable_checkpoint = replica::StableCheckpoint{certificate.sequence, certificate.state_digest, certificate.frames};
+  stable_certificate_ = std::move(certificate);
+}
+
+void PbftCore::request_state(const CheckpointCertificate& certificate, replica::Actions& out) {
+  if (certificate.sequence <= state_requested_) return;
+  state_requested_ = certificate.sequence;
+  out.fetch_state = replica::StateFetch{certificate.sequence, certificate.state_digest, certificate.signers};
+}
+
+void PbftCore::on_state_installed(Sequence sequence, const crypto::Digest& state_digest, replica::Actions& out) {
+  LOYAL_ASSERT(sequence > low_watermark_, "state transfer installs a checkpoint above the stable one");
+  checkpoints_.record_own(sequence, state_digest);
+  stable_certificate_ = checkpoints_.stable_certificate(sequence);
+  low_watermark_ = sequence;
+  last_committed_ = sequence;
+  last_assigned_ = std::max(last_assigned_, sequence);
+  log_.erase(log_.begin(), log_.upper_bound(low_watermark_));
+  checkpoints_.discard_through(low_watermark_);
+  // The pipeline's state is now the snapshot's, so execution continues right above it: with
+  // slots that committed while the state was on its way, or (when the replica's own state had
+  // diverged) with the batches it executed before, once more on the correct state.
+  execute_in_order(out);
+}
+
+}  // namespace loyal::pbft

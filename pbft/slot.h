@@ -1,0 +1,71 @@
+#pragma once
+// The log entry for one sequence number, and the paper's predicates over it. A slot collects what
+// arrives for its sequence number in any order: the accepted PRE-PREPARE, and PREPAREs and COMMITs
+// per (view, digest), which may come before the PRE-PREPARE they match. Digests are part of every
+// key, so a vote only ever counts for the batch it names.
+//
+// Signed frames are kept as received: a pre-prepare with 2f matching prepares is the prepared
+// certificate a VIEW-CHANGE carries. This replica's own messages have no frame here (empty bytes):
+// the core never signs, and the pipeline's Ed25519 signature over the same body is deterministic,
+// so it can reproduce them.
+
+#include <compare>
+#include <cstdint>
+#include <map>
+#include <optional>
+
+#include "common/bytes.h"
+#include "common/ids.h"
+#include "crypto/digest.h"
+#include "pbft/messages.h"
+
+namespace loyal::pbft {
+
+struct AcceptedPrePrepare {
+  View view = 0;
+  crypto::Digest digest;
+  Bytes batch;  // the exact encoded batch `digest` covers
+  Bytes frame;  // the primary's signed envelope; empty when this replica is that primary
+};
+
+struct VoteKey {
+  View view = 0;
+  crypto::Digest digest;
+  friend auto operator<=>(const VoteKey&, const VoteKey&) = default;
+};
+
+// Signed frames by sender: at most one per replica, so a vote counts once however often it arrives.
+using Votes = std::map<ReplicaId, Bytes>;
+
+// A correct replica votes for one digest per (view, sequence number); a second vote from the same
+// replica is either a retransmission or equivocation, and never counts twice.
+enum class VoteOutcome { recorded, duplicate, conflicting };
+
+// Records `sender`'s vote for (view, digest) in `votes`, unless it already voted in that view.
+// At most one vote per replica per view is kept, which bounds a slot's votes by n per view.
+VoteOutcome record_vote(std::map<VoteKey, Votes>& votes, View view, const crypto::Digest& digest, ReplicaId sender,
+                        Bytes frame);
+
+struct Slot {
+  std::optional<AcceptedPrePrepare> pre_prepare;
+  std::map<VoteKey, Votes> prepares;
+  std::map<VoteKey, Votes> commits;
+  // What this replica has sent for this slot, so each vote goes out once (and is re-sent only by
+  // retransmission).
+  bool sent_pre_prepare = false;
+  bool sent_prepare = false;
+  bool sent_commit = false;
+  bool committed_local = false;
+};
+
+// prepared(m, v, n, i): the slot holds a pre-prepare for (view, digest) and PREPAREs matching it
+// from quorum - 1 distinct backups (2f when n = 3f+1; the primary's vote is its pre-prepare, so a
+// PREPARE from `primary` does not count).
+bool prepared(const Slot& slot, View view, const crypto::Digest& digest, std::uint32_t quorum, ReplicaId primary);
+
+// committed-local(m, v, n, i): prepared, and COMMITs matching it from `quorum` distinct replicas
+// (2f+1 when n = 3f+1), this replica's own included.
+bool committed_local(const Slot& slot, View view, const crypto::Digest& digest, std::uint32_t quorum,
+                     ReplicaId primary);
+
+}  // namespace loyal::pbft

@@ -1,0 +1,99 @@
+#pragma once
+// The only producer of PBFT's validated messages. It turns a peer's envelope (whose signature the
+// pipeline has already checked) into one of the message types below, or names the reason it was
+// dropped. It checks everything that needs no protocol state: the body decodes, a PRE-PREPARE
+// comes from the primary of its view and carries a batch whose digest, size and client requests
+// are all valid, a PREPARE does not come from the primary. View, watermark and duplicate checks
+// need the core's state and happen in the core (pbft/pbft_core.h).
+//
+// Immutable after construction and thread-safe: the runtime runs validate() on its verification
+// pool. Every message keeps the exact envelope bytes it came in (`frame`): signed messages kept as
+// bytes are the evidence that prepared and stable-checkpoint certificates are made of.
+
+#include <string_view>
+
+#include "common/bytes.h"
+#include "net/envelope.h"
+#include "pbft/messages.h"
+#include "pbft/options.h"
+#include "replica/protocol.h"
+#include "replica/request.h"
+#include "replica/request_auth.h"
+
+namespace loyal::pbft {
+
+class PbftValidator;
+
+class PrePrepareMessage final : public replica::ValidatedMessage {
+ public:
+  const PrePrepare& pre_prepare() const { return pre_prepare_; }
+  const Bytes& frame() const { return frame_; }
+
+ private:
+  friend class PbftValidator;
+  PrePrepareMessage(ReplicaId sender, PrePrepare pre_prepare, Bytes frame);
+  PrePrepare pre_prepare_;
+  Bytes frame_;
+};
+
+class PrepareMessage final : public replica::ValidatedMessage {
+ public:
+  const Prepare& prepare() const { return prepare_; }
+  const Bytes& frame() const { return frame_; }
+
+ private:
+  friend class PbftValidator;
+  PrepareMessage(ReplicaId sender, Prepare prepare, Bytes frame);
+  Prepare prepare_;
+  Bytes frame_;
+};
+
+class CommitMessage final : public replica::ValidatedMessage {
+ public:
+  const Commit& commit() const { return commit_; }
+  const Bytes& frame() const { return frame_; }
+
+ private:
+  friend class PbftValidator;
+  CommitMessage(ReplicaId sender, Commit commit, Bytes frame);
+  Commit commit_;
+  Bytes frame_;
+};
+
+// A CHECKPOINT: the sender's claim that its state after executing `sequence` has `state_digest`.
+class CheckpointVote final : public replica::ValidatedMessage {
+ public:
+  const replica::CheckpointMessage& checkpoint() const { return checkpoint_; }
+  const Bytes& frame() const { return frame_; }
+
+ private:
+  friend class PbftValidator;
+  CheckpointVote(ReplicaId sender, replica::CheckpointMessage checkpoint, Bytes frame);
+  replica::CheckpointMessage checkpoint_;
+  Bytes frame_;
+};
+
+class PbftValidator {
+ public:
+  // `authenticator` checks the client requests inside batches; it must outlive the validator.
+  PbftValidator(const PbftOptions& options, const replica::RequestAuthenticator& authenticator);
+
+  // `frame` is the envelope's exact bytes; the returned message keeps a copy.
+  replica::Validation validate(const net::Envelope& envelope, ByteView frame) const;
+
+ private:
+  replica::Validation validate_pre_prepare(ReplicaId sender, const net::Envelope& envelope, ByteView frame) const;
+  replica::Validation validate_prepare(ReplicaId sender, const net::Envelope& envelope, ByteView frame) const;
+  replica::Validation validate_commit(ReplicaId sender, const net::Envelope& envelope, ByteView frame) const;
+  replica::Validation validate_checkpoint(ReplicaId sender, const net::Envelope& envelope, ByteView frame) const;
+  // Nullopt when every request in the batch may be ordered, else the reason to drop it.
+  std::optional<std::string_view> check_batch(const replica::Batch& batch) const;
+
+  std::uint32_t replica_count_;
+  std::uint32_t checkpoint_interval_;
+  std::uint32_t max_batch_requests_;
+  net::DecodeLimits limits_;
+  const replica::RequestAuthenticator& authenticator_;
+};
+
+}  // namespace loyal::pbft

@@ -1,0 +1,46 @@
+#pragma once
+// What the pipeline is given to reach the outside world. The runtime implements these over
+// ZeroMQ and files; the simulator over its simulated network and storage. The pipeline calls
+// them from the replica thread only.
+
+#include <cstdint>
+#include <vector>
+
+#include "common/bytes.h"
+#include "common/ids.h"
+#include "crypto/digest.h"
+#include "replica/protocol.h"
+#include "replica/types.h"
+
+namespace loyal::replica {
+
+// Sends encoded envelopes. Must not block; may drop (the protocols retransmit). The frame is only
+// borrowed for the duration of the call.
+class Outbox {
+ public:
+  virtual ~Outbox() = default;
+  virtual void to_replica(ReplicaId replica, ByteView frame) = 0;
+  virtual void to_client(ClientId client, ByteView frame) = 0;
+};
+
+// Where a core's PersistRecords go. append() then sync() makes every appended record durable;
+// sync() returns the id of the last durable record.
+class Journal {
+ public:
+  virtual ~Journal() = default;
+  virtual void append(const PersistRecord& record) = 0;
+  virtual std::uint64_t sync() = 0;
+};
+
+// Optional observer of what a replica executes, for the simulator's checkers and for metrics.
+// Called synchronously from the pipeline, in execution order.
+class ReplicaObserver {
+ public:
+  virtual ~ReplicaObserver() = default;
+  virtual void on_batch_executed(ReplicaId replica, Sequence sequence, const crypto::Digest& batch_digest) = 0;
+  virtual void on_request_executed(ReplicaId replica, Sequence sequence, ClientId client,
+                                   std::uint64_t request_number, ByteView operation, ByteView result) = 0;
+  virtual void on_checkpoint(ReplicaId replica, Sequence sequence, const crypto::Digest& state_digest) = 0;
+};
+
+}  // namespace loyal::replica

@@ -1,0 +1,245 @@
+#include "replica/replica.h"
+
+#include "common/assert.h"
+#include "net/authentication.h"
+
+namespace loyal::replica {
+
+Replica::Replica(ReplicaOptions options, ReplicaParts parts)
+    : options_(options),
+      parts_(std::move(parts)),
+      protocol_(parts_.protocol.get()),
+      application_(parts_.application.get()),
+      decode_context_{options.cluster_id, options.mode, options.replica_count, options.client_count, options.limits},
+      batcher_(options.batching) {
+  LOYAL_ASSERT(protocol_ != nullptr && application_ != nullptr, "a replica needs a protocol and an application");
+  LOYAL_ASSERT(parts_.signer != nullptr && parts_.verifier != nullptr && parts_.request_authenticator != nullptr,
+               "a replica needs its crypto");
+  LOYAL_ASSERT(parts_.outbox != nullptr && parts_.journal != nullptr, "a replica needs an outbox and a journal");
+  LOYAL_ASSERT(parts_.reply_keys_by_client.size() == options.client_count, "one reply key per client");
+  LOYAL_ASSERT(protocol_->mode() == options.mode, "the protocol core must run the cluster's mode");
+  LOYAL_ASSERT(options.checkpoint_interval > 0, "checkpoint interval must be positive");
+}
+
+// ---- validation: pure, thread-safe --------------------------------------------------------
+
+Inbound Replica::validate(ByteView frame) const {
+  auto decoded = net::decode_envelope(frame, decode_context_);
+  if (const auto* error = std::get_if<net::DecodeError>(&decoded)) return net::drop_reason(*error);
+  const net::Envelope& envelope = std::get<net::Envelope>(decoded);
+
+  if (envelope.header.sender.role == NodeRole::client) {
+    if (envelope.header.kind != net::MessageKind::client_request) return std::string_view("client_sent_non_request");
+    return validate_client_request(envelope, frame);
+  }
+  if (envelope.header.sender.index == options_.self) return std::string_view("from_self");
+  if (!net::verify_envelope_signature(envelope, *parts_.verifier)) return std::string_view("bad_replica_signature");
+  if (envelope.header.kind == net::MessageKind::forwarded_request) return validate_forwarded(envelope);
+  if (envelope.header.kind == net::MessageKind::client_request || envelope.header.kind == net::MessageKind::client_reply) {
+    return std::string_view("replica_sent_client_message");
+  }
+  Validation validation = protocol_->validate(envelope, frame);
+  if (auto* reason = std::get_if<std::string_view>(&validation)) return *reason;
+  return std::move(std::get<std::unique_ptr<const ValidatedMessage>>(validation));
+}
+
+Inbound Replica::validate_client_request(const net::Envelope& envelope, ByteView frame) const {
+  if (envelope.body.size() > options_.max_request_bytes) return std::string_view("request_too_large");
+  auto body = decode_client_request_body(envelope.body, options_.limits);
+  if (std::holds_alternative<net::DecodeError>(body)) return std::string_view("malformed_request_body");
+  auto& fields = std::get<ClientRequestBody>(body);
+  ClientRequest request{envelope.header.sender.index, fields.request_number, std::move(fields.operation),
+                        envelope.body, envelope.authenticator};
+  if (!parts_.request_authenticator->authentic(request)) return std::string_view("unauthentic_request");
+  return AdmittedRequest{std::move(request), Bytes(frame.begin(), frame.end())};
+}
+
+Inbound Replica::validate_forwarded(const net::Envelope& envelope) const {
+  auto inner = decode_forwarded_request(envelope.body, options_.limits);
+  if (std::holds_alternative<net::DecodeError>(inner)) return std::string_view("malformed_forwarded_request");
+  const Bytes& client_frame = std::get<Bytes>(inner);
+  auto decoded = net::decode_envelope(client_frame, decode_context_);
+  if (std::holds_alternative<net::DecodeError>(decoded)) return std::string_view("forwarded_request_undecodable");
+  const net::Envelope& client_envelope = std::get<net::Envelope>(decoded);
+  if (client_envelope.header.sender.role != NodeRole::client ||
+      client_envelope.header.kind != net::MessageKind::client_request) {
+    return std::string_view("forwarded_non_request");
+  }
+  return validate_client_request(client_envelope, client_frame);
+}
+
+// ---- replica thread -----------------------------------------------------------------------
+
+void Replica::deliver(Inbound inbound) {
+  if (auto* reason = std::get_if<std::string_view>(&inbound)) {
+    drop(*reason);
+    return;
+  }
+  if (auto* admitted = std::get_if<AdmittedRequest>(&inbound)) {
+    admit(std::move(*admitted));
+  } else {
+    Actions actions;
+    protocol_->on_message(*std::get<std::unique_ptr<const ValidatedMessage>>(inbound), actions);
+    drain(actions);
+  }
+  propose_ready_batches();
+}
+
+void Replica::on_tick() {
+  ++now_;
+  Actions actions;
+  protocol_->on_tick(actions);
+  drain(actions);
+  propose_ready_batches();
+}
+
+bool Replica::leads() const { return protocol_->status().leader == options_.self; }
+
+void Replica::admit(AdmittedRequest admitted) {
+  const ClientRequest& request = admitted.request;
+  if (const ClientTable::Entry* entry = client_table_.find(request.client)) {
+    if (request.request_number == entry->last_request_number) {
+      // The client did not get (enough) replies: answer again from the reply cache.
+      ++counters_.duplicate_requests;
+      reply(request.client, request.request_number, entry->last_result);
+      return;
+    }
+    if (request.request_number < entry->last_request_number) {
+      drop("stale_request");
+      return;
+    }
+  }
+  if (!leads()) {
+    const std::optional<ReplicaId> leader = protocol_->status().leader;
+    if (!leader) {
+      drop("no_leader_to_forward_to");
+      return;
+    }
+    send(Outgoing{*leader, net::MessageKind::forwarded_request, encode_forwarded_request(admitted.client_frame)});
+    return;
+  }
+  if (in_flight_.contains({request.client, request.request_number})) {
+    ++counters_.duplicate_requests;
+    return;
+  }
+  switch (batcher_.add(std::move(admitted.request), now_)) {
+    case Batcher::Admission::queued: break;
+    case Batcher::Admission::already_queued: ++counters_.duplicate_requests; break;
+    case Batcher::Admission::queue_full: drop("batch_queue_full"); break;
+  }
+}
+
+void Replica::propose_ready_batches() {
+  while (protocol_->can_propose() && batcher_.ready(now_)) {
+    Batch batch = batcher_.take();
+    for (const ClientRequest& request : batch.requests) in_flight_.insert({request.client, request.request_number});
+    Bytes bytes = encode_batch(batch);
+    const crypto::Digest digest = crypto::sha256(bytes);
+    Actions actions;
+    protocol_->propose(std::move(bytes), digest, actions);
+    drain(actions);
+  }
+}
+
+void Replica::drain(Actions& actions) {
+  // Follows the ordering contract in replica/protocol.h.
+  for (const PersistRecord& record : actions.persist) parts_.journal->append(record);
+  for (const Outgoing& message : actions.send) send(message);
+  if (!actions.persist.empty()) {
+    const std::uint64_t durable = parts_.journal->sync();
+    for (const Outgoing& message : actions.send_after_persist) send(message);
+    Actions after;
+    protocol_->on_persisted(durable, after);
+    drain(after);
+  } else {
+    for (const Outgoing& message : actions.send_after_persist) send(message);
+  }
+  for (const CommittedBatch& committed : actions.committed) {
+    execute(committed);
+    if (committed.sequence % options_.checkpoint_interval == 0) {
+      Actions checkpoint_actions;
+      take_checkpoint(checkpoint_actions);
+      drain(checkpoint_actions);
+    }
+  }
+  if (actions.stable_checkpoint) {
+    LOYAL_ASSERT(actions.stable_checkpoint->sequence <= last_executed_,
+                 "a stable checkpoint cannot be ahead of execution");
+    snapshots_.discard_below(actions.stable_checkpoint->sequence);
+  }
+  if (actions.fetch_state) drop("state_fetch_not_available");
+}
+
+void Replica::send(const Outgoing& message) {
+  net::Envelope envelope{{options_.cluster_id, options_.mode, NodeId::replica(options_.self), message.kind},
+                         message.body,
+                         net::NoAuthenticator{}};
+  net::sign_envelope(envelope, *parts_.signer);
+  const Bytes frame = net::encode_envelope(envelope);
+  auto send_one = [&](ReplicaId to) {
+    parts_.outbox->to_replica(to, frame);
+    ++counters_.messages_sent;
+    counters_.bytes_sent += frame.size();
+  };
+  if (message.to == Outgoing::kAllReplicas) {
+    for (ReplicaId r = 0; r < options_.replica_count; ++r) {
+      if (r != options_.self) send_one(r);
+    }
+  } else {
+    LOYAL_ASSERT(message.to < options_.replica_count && message.to != options_.self, "bad destination");
+    send_one(message.to);
+  }
+}
+
+void Replica::execute(const CommittedBatch& committed) {
+  LOYAL_ASSERT(committed.sequence == last_executed_ + 1, "batches execute in sequence order without gaps");
+  last_executed_ = committed.sequence;
+  ++counters_.batches_executed;
+  if (parts_.observer) parts_.observer->on_batch_executed(options_.self, committed.sequence, committed.digest);
+  if (committed.batch.empty()) return;  // a no-op
+
+  // The batch was validated when it was proposed (its requests authenticated); decoding again
+  // cannot fail for bytes that passed validation.
+  auto decoded = decode_batch(committed.batch, options_.replica_count, options_.limits);
+  LOYAL_ASSERT(std::holds_alternative<Batch>(decoded), "a committed batch must decode");
+  const bool replies = options_.mode == ProtocolMode::pbft || leads();
+  for (const ClientRequest& request : std::get<Batch>(decoded).requests) {
+    in_flight_.erase({request.client, request.request_number});
+    if (request.client >= options_.client_count || !client_table_.is_new(request.client, request.request_number)) {
+      ++counters_.duplicate_requests;
+      continue;
+    }
+    Bytes result = application_->execute(request.operation);
+    ++counters_.requests_executed;
+    if (parts_.observer) {
+      parts_.observer->on_request_executed(options_.self, committed.sequence, request.client, request.request_number,
+                                           request.operation, result);
+    }
+    if (replies) reply(request.client, request.request_number, result);
+    client_table_.record(request.client, request.request_number, std::move(result));
+  }
+}
+
+void Replica::reply(ClientId client, std::uint64_t request_number, const Bytes& result) {
+  const ProtocolStatus status = protocol_->status();
+  const ClientReply body{request_number, status.epoch, status.leader.value_or(options_.self), result};
+  net::Envelope envelope{{options_.cluster_id, options_.mode, NodeId::replica(options_.self), net::MessageKind::client_reply},
+                         encode_client_reply(body),
+                         net::NoAuthenticator{}};
+  net::attach_mac(envelope, parts_.reply_keys_by_client[client]);
+  const Bytes frame = net::encode_envelope(envelope);
+  parts_.outbox->to_client(client, frame);
+  ++counters_.messages_sent;
+  counters_.bytes_sent += frame.size();
+}
+
+void Replica::take_checkpoint(Actions& out) {
+  Bytes snapshot = encode_snapshot(last_executed_, application_->snapshot(), client_table_);
+  const crypto::Digest digest = crypto::sha256(snapshot);
+  snapshots_.add(last_executed_, std::move(snapshot), digest);
+  ++counters_.checkpoints_taken;
+  if (parts_.observer) parts_.observer->on_checkpoint(options_.self, last_executed_, digest);
+  protocol_->on_checkpoint_taken(last_executed_, digest, out);
+}
+
+}  // namespace loyal::replica

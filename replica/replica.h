@@ -1,0 +1,129 @@
+#pragma once
+// The shared replica pipeline: everything around a Protocol that is the same in every mode.
+//  - admission: decode, authenticate, size limits, duplicates answered from the reply cache,
+//    requests forwarded to the leader when this replica does not lead;
+//  - batching on the leader, proposals while the core has room in its window;
+//  - execution of committed batches in order, each request at most once (the client table);
+//  - replies MAC'd for their client;
+//  - a checkpoint snapshot every K sequence numbers, discarded once a newer one is stable.
+//
+// Single-threaded and deterministic given its injected outbox, journal, state machine, crypto and
+// tick calls: the simulator runs this very class. The runtime splits each frame's handling in
+// two: validate() (pure, thread-safe: runs on the verification pool) and deliver() (replica
+// thread). on_frame() does both, for the simulator and tests.
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string_view>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include "cluster/cluster_config.h"
+#include "crypto/signer.h"
+#include "net/envelope_codec.h"
+#include "replica/batcher.h"
+#include "replica/client_table.h"
+#include "replica/environment.h"
+#include "replica/protocol.h"
+#include "replica/request_auth.h"
+#include "replica/snapshot.h"
+#include "replica/state_machine.h"
+
+namespace loyal::replica {
+
+struct ReplicaOptions {
+  ReplicaId self = 0;
+  std::uint64_t cluster_id = 0;
+  ProtocolMode mode = ProtocolMode::pbft;
+  std::uint32_t replica_count = 0;
+  std::uint32_t client_count = 0;
+  std::uint32_t checkpoint_interval = 128;  // K
+  std::uint32_t max_request_bytes = 64 * 1024;
+  BatcherLimits batching;
+  net::DecodeLimits limits;
+};
+
+// Everything a Replica uses but does not own must outlive it.
+struct ReplicaParts {
+  std::unique_ptr<Protocol> protocol;
+  std::unique_ptr<StateMachine> application;
+  const crypto::Signer* signer = nullptr;
+  const crypto::Verifier* verifier = nullptr;
+  const RequestAuthenticator* request_authenticator = nullptr;
+  std::vector<crypto::MacKey> reply_keys_by_client;  // this replica -> client c
+  Outbox* outbox = nullptr;
+  Journal* journal = nullptr;
+  ReplicaObserver* observer = nullptr;  // optional
+};
+
+// A client request that passed admission checks that need no replica state.
+struct AdmittedRequest {
+  ClientRequest request;
+  Bytes client_frame;  // the client's envelope, as received, for forwarding to the leader
+};
+
+// The result of validate(): what deliver() acts on, or why the frame was dropped.
+using Inbound = std::variant<AdmittedRequest, std::unique_ptr<const ValidatedMessage>, std::string_view>;
+
+struct ReplicaCounters {
+  std::map<std::string_view, std::uint64_t> dropped;  // by reason
+  std::uint64_t requests_executed = 0;
+  std::uint64_t batches_executed = 0;
+  std::uint64_t duplicate_requests = 0;  // answered from the reply cache or skipped at execution
+  std::uint64_t checkpoints_taken = 0;
+  std::uint64_t messages_sent = 0;
+  std::uint64_t bytes_sent = 0;
+};
+
+class Replica {
+ public:
+  Replica(ReplicaOptions options, ReplicaParts parts);
+
+  Inbound validate(ByteView frame) const;
+  void deliver(Inbound inbound);
+  void on_frame(ByteView frame) { deliver(validate(frame)); }
+
+  void on_tick();
+
+  const ReplicaCounters& counters() const { return counters_; }
+  ProtocolStatus status() const { return protocol_->status(); }
+  Sequence last_executed() const { return last_executed_; }
+  const StateMachine& application() const { return *application_; }
+  const ClientTable& client_table() const { return client_table_; }
+  const Protocol& protocol() const { return *protocol_; }
+
+ private:
+  Inbound validate_client_request(const net::Envelope& envelope, ByteView frame) const;
+  Inbound validate_forwarded(const net::Envelope& envelope) const;
+
+  void admit(AdmittedRequest admitted);
+  void propose_ready_batches();
+  void drain(Actions& actions);
+  void send(const Outgoing& message);
+  void execute(const CommittedBatch& committed);
+  void reply(ClientId client, std::uint64_t request_number, const Bytes& result);
+  void take_checkpoint(Actions& out);
+  void drop(std::string_view reason) { ++counters_.dropped[reason]; }
+  bool leads() const;
+
+  ReplicaOptions options_;
+  ReplicaParts parts_;
+  Protocol* protocol_;
+  StateMachine* application_;
+  net::DecodeContext decode_context_;
+
+  Tick now_ = 0;
+  Batcher batcher_;
+  ClientTable client_table_;
+  SnapshotStore snapshots_;
+  Sequence last_executed_ = 0;
+  // Requests this replica proposed that have not executed yet: not proposed twice while in flight.
+  std::set<std::pair<ClientId, std::uint64_t>> in_flight_;
+  ReplicaCounters counters_;
+};
+
+}  // namespace loyal::replica

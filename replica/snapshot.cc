@@ -1,0 +1,56 @@
+#include "replica/snapshot.h"
+
+#include <capnp/message.h>
+
+#include "net/untrusted_message.h"
+#include "replica/messages.capnp.h"
+
+namespace loyal::replica {
+
+Bytes encode_snapshot(Sequence sequence, ByteView application, const ClientTable& clients) {
+  capnp::MallocMessageBuilder message;
+  auto out = message.initRoot<wire::Snapshot>();
+  out.setSequence(sequence);
+  out.setApplication(capnp::Data::Reader(application.data(), application.size()));
+  auto entries = out.initClients(static_cast<unsigned>(clients.entries().size()));
+  unsigned i = 0;
+  for (const auto& [client, entry] : clients.entries()) {
+    auto item = entries[i++];
+    item.setClient(client);
+    item.setLastRequestNumber(entry.last_request_number);
+    item.setLastReply(capnp::Data::Reader(entry.last_result.data(), entry.last_result.size()));
+  }
+  return net::message_to_frame(message);
+}
+
+std::variant<SnapshotContents, net::DecodeError> decode_snapshot(ByteView bytes, const net::DecodeLimits& limits) {
+  return net::decode_message<wire::Snapshot, SnapshotContents>(
+      bytes, limits, [](wire::Snapshot::Reader in) -> std::variant<SnapshotContents, net::DecodeError> {
+        SnapshotContents contents;
+        contents.sequence = in.getSequence();
+        contents.application.assign(in.getApplication().begin(), in.getApplication().end());
+        for (const auto entry : in.getClients()) {
+          // Strictly increasing ids: one entry per client, in the canonical order.
+          if (!contents.clients.empty() && entry.getClient() <= contents.clients.rbegin()->first) {
+            return net::DecodeError::malformed;
+          }
+          contents.clients.emplace(entry.getClient(),
+                                   ClientTable::Entry{entry.getLastRequestNumber(),
+                                                      Bytes(entry.getLastReply().begin(), entry.getLastReply().end())});
+        }
+        return contents;
+      });
+}
+
+void SnapshotStore::add(Sequence sequence, Bytes bytes, const crypto::Digest& digest) {
+  snapshots_[sequence] = Entry{std::move(bytes), digest};
+}
+
+void SnapshotStore::discard_below(Sequence sequence) { snapshots_.erase(snapshots_.begin(), snapshots_.lower_bound(sequence)); }
+
+const SnapshotStore::Entry* SnapshotStore::find(Sequence sequence) const {
+  const auto it = snapshots_.find(sequence);
+  return it == snapshots_.end() ? nullptr : &it->second;
+}
+
+}  // namespace loyal::replica

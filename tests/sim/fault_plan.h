@@ -1,0 +1,71 @@
+#pragma once
+// What a seed injects, decided up front from the seed: network conditions for the two phases of
+// a run and a schedule of crashes and partitions.
+//
+// A run has a safety phase (faults on, the first kSafetyPhasePercent of the ticks) and a liveness
+// phase (partitions healed, no loss; crashed replicas stay crashed) in which progress must resume.
+// Faults touch only the "victims": at most f replicas, never the primary (there is no view change
+// yet, so a primary that crashed or fell behind would stop the cluster for good). A victim may be
+// isolated long enough to fall behind a stable checkpoint and, without state transfer, never catch
+// up; the other n - f replicas still make progress. So a victim counts against f whether it
+// crashes or is only cut off, and liveness is judged on client completions. For the same reason
+// loss hits only links to or from a victim or a client: a replica that loses one PRE-PREPARE just
+// before the others make the next checkpoint stable is behind for good, so loss between the
+// others would let more than f replicas fall behind. Links between non-victims are still delayed,
+// duplicated and reordered.
+//
+//  - network: loss 1-5% (on the links above), duplication 0-3%, latency jitter with a long tail
+//    (which reorders), and for every victim one to three windows of isolation or of one cut
+//    one-way link to or from it;
+//  - crash: up to f victims (at least one) crash at random ticks of the safety phase;
+//  - all: both.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/ids.h"
+#include "common/prng.h"
+#include "tests/sim/sim_network.h"
+
+namespace loyal::sim {
+
+inline constexpr Tick kSafetyPhasePercent = 70;
+// Latency of every frame when the network is not a fault being injected.
+inline constexpr Tick kSteadyLatencyTicks = 2;
+
+enum class FaultMode { none, network, crash, all };
+std::string_view to_string(FaultMode mode);
+std::optional<FaultMode> parse_fault_mode(std::string_view name);
+
+struct FaultEvent {
+  enum class Kind { crash, isolate, reconnect, cut, restore };
+  Tick at = 0;
+  Kind kind = Kind::crash;
+  NodeId node;  // crash, isolate, reconnect: the replica; cut, restore: the link's sender
+  NodeId to;    // cut, restore: the link's receiver
+  friend bool operator==(const FaultEvent&, const FaultEvent&) = default;
+};
+std::string to_string(const FaultEvent& event);
+
+struct FaultPlan {
+  NetworkConditions safety_conditions;
+  NetworkConditions liveness_conditions;
+  Tick liveness_phase_start = 0;
+  std::vector<ReplicaId> victims;
+  std::vector<FaultEvent> events;  // ordered by tick; every partition ends before the liveness phase
+};
+
+struct FaultPlanInput {
+  FaultMode mode = FaultMode::none;
+  std::uint32_t replica_count = 0;
+  std::uint32_t max_faulty = 0;
+  ReplicaId primary = 0;
+  Tick ticks = 0;
+};
+
+FaultPlan plan_faults(const FaultPlanInput& input, Prng& prng);
+
+}  // namespace loyal::sim

@@ -1,0 +1,172 @@
+// loyal-sim: runs the deterministic simulator for one seed or a range of seeds and prints one line
+// per seed; on a violation, the property, seed, tick, details and the command that replays it,
+// and exits 1. --report-cost prints what a fault-free run costs per request and per batch.
+
+#include <CLI/CLI.hpp>
+
+#include <charconv>
+#include <iostream>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "tests/sim/report.h"
+#include "tests/sim/simulation.h"
+
+namespace {
+
+using loyal::sim::SimOptions;
+
+constexpr int kExitViolation = 1;
+constexpr int kExitUsage = 2;
+
+struct SeedRange {
+  std::uint64_t first = 1;
+  std::uint64_t last = 1;
+};
+
+std::optional<std::uint64_t> parse_number(std::string_view text) {
+  std::uint64_t value = 0;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (error != std::errc() || end != text.data() + text.size() || text.empty()) return std::nullopt;
+  return value;
+}
+
+// "A-B" with A <= B, or a single "A".
+std::optional<SeedRange> parse_seed_range(std::string_view text) {
+  const std::size_t dash = text.find('-');
+  const auto first = parse_number(text.substr(0, dash));
+  const auto last = dash == std::string_view::npos ? first : parse_number(text.substr(dash + 1));
+  if (!first || !last || *first > *last) return std::nullopt;
+  return SeedRange{*first, *last};
+}
+
+int usage_error(const std::string& message) {
+  std::cerr << "loyal-sim: " << message << "\n";
+  return kExitUsage;
+}
+
+int report_cost(SimOptions options, const std::vector<std::uint32_t>& replica_counts) {
+  options.faults = loyal::sim::FaultMode::none;
+  std::vector<loyal::sim::CostRow> rows;
+  int status = 0;
+  for (std::uint32_t n : replica_counts) {
+    options.replicas = n;
+    if (auto problem = loyal::sim::check_options(options)) return usage_error(*problem);
+    loyal::sim::SimResult result = loyal::sim::run_simulation(options);
+    if (!result.violations.empty()) {
+      std::cout << loyal::sim::seed_line(result) << "\n" << loyal::sim::failure_report(options, result);
+      status = kExitViolation;
+    }
+    rows.push_back({n, loyal::cluster::max_faulty(options.protocol, n), std::move(result)});
+  }
+  std::cout << loyal::sim::cost_table(options, rows);
+  return status;
+}
+
+int run_seeds(SimOptions options, const SeedRange& seeds, bool verbose) {
+  std::uint64_t failed = 0;
+  std::uint64_t committed = 0;
+  for (std::uint64_t seed = seeds.first;; ++seed) {
+    options.seed = seed;
+    const loyal::sim::SimResult result = loyal::sim::run_simulation(options, verbose ? &std::cout : nullptr);
+    committed += result.committed_requests;
+    std::cout << loyal::sim::seed_line(result) << "\n";
+    if (!result.violations.empty()) {
+      ++failed;
+      std::cout << loyal::sim::failure_report(options, result);
+    }
+    std::cout.flush();
+    if (seed == seeds.last) break;
+  }
+  if (seeds.first != seeds.last) {
+    std::cout << "seeds " << seeds.first << "-" << seeds.last << ": " << (seeds.last - seeds.first + 1 - failed)
+              << " passed, " << failed << " failed, " << committed << " requests committed in all\n";
+  }
+  return failed == 0 ? 0 : kExitViolation;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  SimOptions options;
+  std::string protocol = "pbft";
+  std::string faults(loyal::sim::to_string(options.faults));
+  std::string client_auth(loyal::cluster::to_string(options.client_auth));
+  std::vector<std::uint32_t> replica_counts = {options.replicas};
+  std::string seeds_text;
+  bool report = false;
+  bool verbose = false;
+
+  CLI::App app{
+      "The deterministic simulator: N replicas running the real pipeline and protocol core and M clients\n"
+      "running random key-value operations, over a seeded simulated network, with crash and network\n"
+      "faults. Checkers run after every tick: agreement, checkpoint digests, client operations against\n"
+      "the committed log (at most once, real-time order), and progress. Replaying a seed prints the\n"
+      "same output byte for byte.",
+      "loyal-sim"};
+  app.add_option("--protocol", protocol, "Replication protocol: pbft (raft and paxos are not available yet).")
+      ->check(CLI::IsMember({"pbft", "raft", "paxos"}))
+      ->capture_default_str();
+  app.add_option("--replicas", replica_counts,
+                 "Number of replicas n (pbft: n >= 4, tolerating f = (n-1)/3). With --report-cost, a\n"
+                 "comma-separated list gives one table row each: --replicas 4,7,10,13. Default: " +
+                     std::to_string(options.replicas) + ".")
+      ->delimiter(',');
+  app.add_option("--clients", options.clients, "Number of closed-loop clients.")->capture_default_str();
+  CLI::Option* seed_option =
+      app.add_option("--seed", options.seed, "Run this one seed.")->capture_default_str();
+  app.add_option("--seeds", seeds_text, "Run every seed of the range A-B, one line each.")
+      ->type_name("A-B")
+      ->excludes(seed_option);
+  app.add_option("--ticks", options.ticks,
+                 "Logical ticks per seed. The first " + std::to_string(loyal::sim::kSafetyPhasePercent) +
+                     "% are the safety phase (faults on); in the rest\n(network healed, crashed replicas "
+                     "stay crashed) some client operation must complete at\nleast every " +
+                     std::to_string(loyal::sim::kProgressBoundTicks) + " ticks (the progress bound).")
+      ->capture_default_str();
+  app.add_option("--faults", faults,
+                 "What is injected: none; network (loss on the links of the faulty replicas and of clients,\n"
+                 "duplication, latency jitter and reordering, partitions and one-way link cuts); crash (up\n"
+                 "to f replicas, never the primary: there is no view change yet); all (network and crash).\n"
+                 "Faults touch at most f replicas, chosen by the seed.")
+      ->check(CLI::IsMember({"none", "network", "crash", "all"}))
+      ->capture_default_str();
+  app.add_flag("--loss-on-every-link", options.loss_on_every_link,
+               "Lose frames on every link, not only on links to or from the f faulty replicas and\n"
+               "clients. Until state transfer exists, a replica that loses a message just before\n"
+               "the others make a checkpoint stable stays behind for good, so with this flag more\n"
+               "than f replicas may fall behind and progress may fail.");
+  app.add_flag("--real-crypto", options.real_crypto,
+               "Sign with Ed25519 instead of the fast deterministic stand-in (much slower).");
+  app.add_option("--client-auth", client_auth, "How clients authenticate requests: signature or mac.")
+      ->check(CLI::IsMember({"signature", "mac"}))
+      ->capture_default_str();
+  app.add_option("--batch-size", options.batch_max_requests, "Most requests in one batch.")->capture_default_str();
+  app.add_option("--checkpoint-interval", options.checkpoint_interval, "K: a checkpoint every K sequence numbers.")
+      ->capture_default_str();
+  app.add_option("--window", options.window, "L: sequence numbers in progress at once (a multiple of K, >= 2K).")
+      ->capture_default_str();
+  app.add_flag("--report-cost", report,
+               "Run without faults and print messages and bytes per committed request and\n"
+               "replica-to-replica messages per batch, one row per --replicas value.");
+  app.add_flag("--verbose", verbose, "Print each seed's fault plan as it is applied and per-replica counters.");
+  CLI11_PARSE(app, argc, argv);
+
+  options.protocol = *loyal::parse_protocol_mode(protocol);
+  options.faults = *loyal::sim::parse_fault_mode(faults);
+  options.client_auth = *loyal::cluster::parse_client_auth(client_auth);
+  if (replica_counts.empty()) return usage_error("--replicas needs a value");
+  options.replicas = replica_counts.front();
+
+  if (report) return report_cost(options, replica_counts);
+  if (replica_counts.size() != 1) return usage_error("several --replicas values are for --report-cost only");
+  if (auto problem = loyal::sim::check_options(options)) return usage_error(*problem);
+  SeedRange seeds{options.seed, options.seed};
+  if (!seeds_text.empty()) {
+    const auto range = parse_seed_range(seeds_text);
+    if (!range) return usage_error("--seeds takes a range A-B with A <= B, such as 1-500");
+    seeds = *range;
+  }
+  return run_seeds(options, seeds, verbose);
+}

@@ -1,0 +1,218 @@
+#include "tests/sim/simulation.h"
+
+#include <algorithm>
+#include <memory>
+
+#include "common/assert.h"
+#include "tests/sim/protocols.h"
+#include "tests/sim/sim_client.h"
+#include "tests/sim/sim_crypto.h"
+#include "tests/sim/sim_replica.h"
+
+namespace loyal::sim {
+
+namespace {
+
+constexpr std::uint64_t kClusterId = 0x10'7a1;
+
+class Simulation {
+ public:
+  Simulation(const SimOptions& options, std::ostream* trace);
+  SimResult run();
+
+ private:
+  void apply(const FaultEvent& event);
+  void begin_liveness_phase();
+  void deliver(Delivery delivery);
+  void print_summary(const SimResult& result) const;
+
+  SimOptions options_;
+  std::ostream* trace_;
+  Prng seeds_;
+  Tick now_ = 0;
+  SimCrypto crypto_;
+  SimNetwork network_;
+  Checkers checkers_;
+  std::vector<std::unique_ptr<SimReplica>> replicas_;
+  std::vector<std::unique_ptr<SimClient>> clients_;
+  FaultPlan plan_;
+};
+
+Simulation::Simulation(const SimOptions& options, std::ostream* trace)
+    : options_(options),
+      trace_(trace),
+      seeds_(options.seed),
+      crypto_(options.replicas, options.clients, options.seed, options.real_crypto),
+      network_(seeds_.next()),
+      checkers_(options.progress_bound_ticks) {
+  ProtocolFactory make_protocol = protocol_factory(options);
+  if (options.test.corrupt_batch) make_protocol = with_batch_corruption(make_protocol, *options.test.corrupt_batch);
+
+  replica::ReplicaOptions replica_options;
+  replica_options.cluster_id = kClusterId;
+  replica_options.mode = options.protocol;
+  replica_options.replica_count = options.replicas;
+  replica_options.client_count = options.clients;
+  replica_options.checkpoint_interval = options.checkpoint_interval;
+  replica_options.batching.max_requests = options.batch_max_requests;
+  replica_options.batching.linger_ticks = options.batch_linger_ticks;
+  for (ReplicaId r = 0; r < options.replicas; ++r) {
+    replica_options.self = r;
+    replicas_.push_back(std::make_unique<SimReplica>(replica_options, options.client_auth, crypto_, make_protocol,
+                                                     network_, now_, &checkers_));
+  }
+
+  client::ClientOptions client_options;
+  client_options.cluster_id = kClusterId;
+  client_options.mode = options.protocol;
+  client_options.replica_count = options.replicas;
+  client_options.max_faulty = cluster::max_faulty(options.protocol, options.replicas);
+  client_options.client_count = options.clients;
+  client_options.client_auth = options.client_auth;
+  client_options.retry_ticks = options.client_retry_ticks;
+  for (ClientId c = 0; c < options.clients; ++c) {
+    client_options.id = c;
+    clients_.push_back(std::make_unique<SimClient>(client_options, crypto_, network_, seeds_.next(), checkers_));
+  }
+
+  Prng fault_prng(seeds_.next());
+  const ReplicaId primary = replicas_.front()->replica().status().leader.value_or(0);
+  plan_ = plan_faults(FaultPlanInput{options.faults, options.replicas, client_options.max_faulty, primary,
+                                     options.ticks},
+                      fault_prng);
+  network_.set_conditions(plan_.safety_conditions);
+  for (ReplicaId r = 0; r < options.replicas && !options.loss_on_every_link; ++r) {
+    if (std::find(plan_.victims.begin(), plan_.victims.end(), r) == plan_.victims.end()) {
+      network_.mark_reliable(NodeId::replica(r));
+    }
+  }
+  for (ReplicaId r : options.test.isolate_forever) network_.isolate(NodeId::replica(r));
+}
+
+void Simulation::apply(const FaultEvent& event) {
+  if (trace_) *trace_ << "  " << to_string(event) << "\n";
+  switch (event.kind) {
+    case FaultEvent::Kind::crash: replicas_.at(event.node.index)->crash(); break;
+    case FaultEvent::Kind::isolate: network_.isolate(event.node); break;
+    case FaultEvent::Kind::reconnect: network_.reconnect(event.node); break;
+    case FaultEvent::Kind::cut: network_.cut(event.node, event.to); break;
+    case FaultEvent::Kind::restore: network_.restore(event.node, event.to); break;
+  }
+}
+
+void Simulation::begin_liveness_phase() {
+  network_.heal();
+  for (ReplicaId r : options_.test.isolate_forever) network_.isolate(NodeId::replica(r));
+  network_.set_conditions(plan_.liveness_conditions);
+  checkers_.begin_liveness_phase(now_);
+  if (trace_) *trace_ << "  tick " << now_ << ": liveness phase, network healed\n";
+}
+
+void Simulation::deliver(Delivery delivery) {
+  if (delivery.to.role == NodeRole::replica) {
+    replicas_.at(delivery.to.index)->on_frame(delivery.frame);
+  } else {
+    clients_.at(delivery.to.index)->on_frame(delivery.frame, now_);
+  }
+}
+
+SimResult Simulation::run() {
+  if (trace_) {
+    *trace_ << "seed " << options_.seed << " fault plan: victims";
+    for (ReplicaId r : plan_.victims) *trace_ << " " << r;
+    const NetworkConditions& c = plan_.safety_conditions;
+    *trace_ << (plan_.victims.empty() ? " none" : "") << "; loss " << c.loss_per_mille << "/1000, duplication "
+            << c.duplicate_per_mille << "/1000, latency " << c.min_latency_ticks << "-" << c.max_latency_ticks
+            << " ticks, long tail " << c.long_tail_per_mille << "/1000 up to +" << c.long_tail_max_ticks << "\n";
+  }
+  std::size_t next_event = 0;
+  for (now_ = 1; now_ <= options_.ticks; ++now_) {
+    checkers_.set_now(now_);
+    while (next_event < plan_.events.size() && plan_.events[next_event].at == now_) apply(plan_.events[next_event++]);
+    if (now_ == plan_.liveness_phase_start) begin_liveness_phase();
+    while (std::optional<Delivery> delivery = network_.next_due(now_)) deliver(std::move(*delivery));
+    for (auto& replica : replicas_) replica->on_tick();
+    for (auto& client : clients_) client->on_tick(now_, /*submit_new=*/true);
+    checkers_.check_progress(now_);
+    if (!checkers_.violations().empty()) break;
+  }
+
+  SimResult result;
+  result.seed = options_.seed;
+  result.ticks_run = std::min(now_, options_.ticks);
+  result.committed_requests = checkers_.committed_requests();
+  result.committed_batches = checkers_.committed_batches();
+  result.checkpoints = checkers_.checkpoints();
+  result.liveness_phase_completions = checkers_.liveness_phase_completions();
+  result.longest_liveness_wait = checkers_.longest_liveness_wait();
+  result.safety_phase_completions = checkers_.completions() - result.liveness_phase_completions;
+  result.network = network_.counters();
+  for (ReplicaId r = 0; r < options_.replicas; ++r) {
+    if (replicas_[r]->crashed()) result.crashed.push_back(r);
+  }
+  result.violations = checkers_.violations();
+  if (trace_) print_summary(result);
+  return result;
+}
+
+void Simulation::print_summary(const SimResult& result) const {
+  std::ostream& out = *trace_;
+  out << "  completions: " << result.safety_phase_completions << " in the safety phase, "
+      << result.liveness_phase_completions << " in the liveness phase (longest wait " << result.longest_liveness_wait
+      << " ticks, bound " << options_.progress_bound_ticks << "); " << result.committed_batches << " batches\n";
+  const NetworkCounters& n = result.network;
+  out << "  network: " << n.messages_sent << " sent, " << n.delivered << " delivered, " << n.lost << " lost, "
+      << n.blocked << " blocked, " << n.duplicated << " duplicated, " << network_.in_flight() << " in flight\n";
+  for (ReplicaId r = 0; r < options_.replicas; ++r) {
+    const replica::Replica& replica = replicas_[r]->replica();
+    const replica::ProtocolStatus status = replica.status();
+    out << "  replica " << r << (replicas_[r]->crashed() ? " (crashed)" : "") << ": executed "
+        << replica.counters().requests_executed << " requests up to sequence " << replica.last_executed()
+        << ", stable checkpoint " << status.stable_checkpoint << ", sent " << replica.counters().messages_sent;
+    for (const auto& [reason, count] : replica.counters().dropped) out << ", dropped " << count << " " << reason;
+    for (const auto& [reason, count] : ignored_messages(replica.protocol())) {
+      out << ", ignored " << count << " " << reason;
+    }
+    out << "\n";
+  }
+}
+
+}  // namespace
+
+std::optional<std::string> check_options(const SimOptions& options) {
+  if (auto unavailable = protocol_unavailable(options)) return unavailable;
+  if (options.replicas < cluster::kMinPbftReplicas || options.replicas > cluster::kMaxReplicas) {
+    return "pbft needs 4 to " + std::to_string(cluster::kMaxReplicas) + " replicas";
+  }
+  if (options.clients < 1 || options.clients > cluster::kMaxClients) {
+    return "clients must be 1 to " + std::to_string(cluster::kMaxClients);
+  }
+  if (options.ticks < kMinTicks) return "ticks must be at least " + std::to_string(kMinTicks);
+  if (options.batch_max_requests < 1 || options.batch_max_requests > cluster::kMaxBatchRequests) {
+    return "batch size must be 1 to " + std::to_string(cluster::kMaxBatchRequests);
+  }
+  if (options.checkpoint_interval < 1 || options.window % options.checkpoint_interval != 0 ||
+      options.window < 2 * options.checkpoint_interval || options.window > cluster::kMaxWindow) {
+    return "the window must be a multiple of the checkpoint interval, at least twice it, and at most " +
+           std::to_string(cluster::kMaxWindow);
+  }
+  if (options.retransmit_ticks < 1 || options.client_retry_ticks < 1 || options.progress_bound_ticks < 1) {
+    return "retransmission, retry and progress intervals must be positive";
+  }
+  for (ReplicaId r : options.test.isolate_forever) {
+    if (r >= options.replicas) return "isolated replica out of range";
+  }
+  if (options.test.corrupt_batch && options.test.corrupt_batch->replica >= options.replicas) {
+    return "corrupted replica out of range";
+  }
+  return std::nullopt;
+}
+
+SimResult run_simulation(const SimOptions& options, std::ostream* trace) {
+  const std::optional<std::string> problem = check_options(options);
+  LOYAL_ASSERT(!problem, "run_simulation() needs valid options");
+  Simulation simulation(options, trace);
+  return simulation.run();
+}
+
+}  // namespace loyal::sim

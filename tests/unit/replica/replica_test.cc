@@ -1,0 +1,326 @@
+// The shared pipeline around a trivial protocol that commits every proposal at once, so what is
+// tested is admission, batching, exactly-once execution, replies and checkpoints.
+
+#include "replica/replica.h"
+
+#include <gtest/gtest.h>
+
+#include "net/authentication.h"
+#include "tests/support/test_keys.h"
+
+namespace loyal::replica {
+namespace {
+
+constexpr std::uint64_t kClusterId = 77;
+constexpr std::uint32_t kReplicas = 4;
+constexpr std::uint32_t kClients = 3;
+
+// Commits each proposal immediately at the next sequence number; `leader` is fixed.
+class InstantProtocol final : public Protocol {
+ public:
+  explicit InstantProtocol(ReplicaId leader) : leader_(leader) {}
+  ProtocolMode mode() const override { return ProtocolMode::pbft; }
+  Validation validate(const net::Envelope&, ByteView) const override { return std::string_view("test.no_messages"); }
+  void on_message(const ValidatedMessage&, Actions&) override {}
+  bool can_propose() const override { return true; }
+  void propose(Bytes batch, const crypto::Digest& digest, Actions& out) override {
+    out.committed.push_back(CommittedBatch{++last_committed_, std::move(batch), digest});
+  }
+  void on_tick(Actions&) override {}
+  void on_persisted(std::uint64_t, Actions&) override {}
+  void on_checkpoint_taken(Sequence sequence, const crypto::Digest& digest, Actions&) override {
+    checkpoints.emplace_back(sequence, digest);
+  }
+  void on_state_installed(Sequence, const crypto::Digest&, Actions&) override {}
+  ProtocolStatus status() const override { return {0, leader_, last_committed_, 0}; }
+
+  std::vector<std::pair<Sequence, crypto::Digest>> checkpoints;
+
+ private:
+  ReplicaId leader_;
+  Sequence last_committed_ = 0;
+};
+
+// Counts executions; the result names the count, so a re-execution would be visible.
+class CountingApp final : public StateMachine {
+ public:
+  Bytes execute(ByteView operation) override {
+    ++executed_;
+    return to_bytes("#" + std::to_string(executed_) + ":" + std::string(as_chars(operation)));
+  }
+  Bytes query(ByteView) const override { return {}; }
+  Bytes snapshot() const override { return to_bytes(std::to_string(executed_)); }
+  Status restore(ByteView snapshot) override {
+    executed_ = std::stoull(std::string(as_chars(snapshot)));
+    return {};
+  }
+  crypto::Digest digest() const override { return crypto::sha256(snapshot()); }
+  std::uint64_t executed() const { return executed_; }
+
+ private:
+  std::uint64_t executed_ = 0;
+};
+
+struct Sent {
+  NodeId to;
+  Bytes frame;
+};
+
+class RecordingOutbox final : public Outbox {
+ public:
+  void to_replica(ReplicaId replica, ByteView frame) override {
+    sent.push_back({NodeId::replica(replica), Bytes(frame.begin(), frame.end())});
+  }
+  void to_client(ClientId client, ByteView frame) override {
+    sent.push_back({NodeId::client(client), Bytes(frame.begin(), frame.end())});
+  }
+  std::vector<Sent> sent;
+};
+
+class NoJournal final : public Journal {
+ public:
+  void append(const PersistRecord&) override {}
+  std::uint64_t sync() override { return 0; }
+};
+
+class PipelineTest : public ::testing::Test {
+ protected:
+  explicit PipelineTest(cluster::ClientAuth auth = cluster::ClientAuth::signature, ReplicaId leader = 0)
+      : keys_(kReplicas, kClients, 1),
+        verifier_(keys_.ed25519_verifier()),
+        signer_(keys_.signing_key(NodeId::replica(0))),
+        request_auth_(kClusterId, ProtocolMode::pbft, 0, auth, verifier_, keys_.clients_to_replica(0)),
+        auth_(auth) {
+    auto protocol = std::make_unique<InstantProtocol>(leader);
+    protocol_ = protocol.get();
+    auto app = std::make_unique<CountingApp>();
+    app_ = app.get();
+    ReplicaOptions options;
+    options.self = 0;
+    options.cluster_id = kClusterId;
+    options.replica_count = kReplicas;
+    options.client_count = kClients;
+    options.checkpoint_interval = 4;
+    options.max_request_bytes = 1024;
+    options.batching = BatcherLimits{.max_requests = 2, .max_bytes = 64 * 1024, .linger_ticks = 3, .max_queued_requests = 8};
+    replica_ = std::make_unique<Replica>(options, ReplicaParts{std::move(protocol), std::move(app), &signer_, &verifier_,
+                                                               &request_auth_, keys_.replica_to_clients(0), &outbox_,
+                                                               &journal_, nullptr});
+  }
+
+  Bytes request_frame(ClientId client, std::uint64_t number, std::string_view operation) const {
+    net::Envelope envelope{{kClusterId, ProtocolMode::pbft, NodeId::client(client), net::MessageKind::client_request},
+                           encode_client_request_body(number, as_bytes(operation)),
+                           net::NoAuthenticator{}};
+    if (auth_ == cluster::ClientAuth::signature) {
+      net::sign_envelope(envelope, crypto::Ed25519Signer(keys_.signing_key(NodeId::client(client))));
+    } else {
+      net::attach_mac_vector(envelope, keys_.client_to_replicas(client));
+    }
+    return net::encode_envelope(envelope);
+  }
+
+  // Replies sent to `client`, decoded after checking their MAC.
+  std::vector<ClientReply> replies_to(ClientId client) const {
+    std::vector<ClientReply> replies;
+    const net::DecodeContext context{kClusterId, ProtocolMode::pbft, kReplicas, kClients, {}};
+    const crypto::MacKey key = keys_.mac_key(NodeId::replica(0), NodeId::client(client));
+    for (const Sent& sent : outbox_.sent) {
+      if (sent.to != NodeId::client(client)) continue;
+      auto envelope = net::decode_envelope(sent.frame, context);
+      EXPECT_TRUE(std::holds_alternative<net::Envelope>(envelope));
+      EXPECT_TRUE(net::verify_envelope_mac(std::get<net::Envelope>(envelope), key));
+      replies.push_back(std::get<ClientReply>(decode_client_reply(std::get<net::Envelope>(envelope).body, {})));
+    }
+    return replies;
+  }
+
+  void ticks(int count) {
+    for (int i = 0; i < count; ++i) replica_->on_tick();
+  }
+
+  testing::TestKeys keys_;
+  crypto::Ed25519Verifier verifier_;
+  crypto::Ed25519Signer signer_;
+  RequestAuthenticator request_auth_;
+  cluster::ClientAuth auth_;
+  RecordingOutbox outbox_;
+  NoJournal journal_;
+  InstantProtocol* protocol_ = nullptr;
+  CountingApp* app_ = nullptr;
+  std::unique_ptr<Replica> replica_;
+};
+
+TEST_F(PipelineTest, RequestExecutesAfterLingerAndIsAnswered) {
+  replica_->on_frame(request_frame(1, 1, "put a"));
+  EXPECT_EQ(app_->executed(), 0u) << "a lone request waits for the linger time";
+  ticks(3);
+  EXPECT_EQ(app_->executed(), 1u);
+  const auto replies = replies_to(1);
+  ASSERT_EQ(replies.size(), 1u);
+  EXPECT_EQ(replies[0].request_number, 1u);
+  EXPECT_EQ(as_chars(replies[0].result), "#1:put a");
+}
+
+TEST_F(PipelineTest, FullBatchIsCutWithoutWaiting) {
+  replica_->on_frame(request_frame(0, 1, "a"));
+  replica_->on_frame(request_frame(1, 1, "b"));
+  EXPECT_EQ(app_->executed(), 2u) << "max_requests = 2 reached";
+  EXPECT_EQ(replica_->counters().batches_executed, 1u);
+}
+
+TEST_F(PipelineTest, RetransmittedRequestExecutesOnceAndGetsTheCachedReply) {
+  const Bytes frame = request_frame(2, 5, "inc");
+  replica_->on_frame(frame);
+  ticks(3);
+  replica_->on_frame(frame);
+  replica_->on_frame(frame);
+  ticks(5);
+  EXPECT_EQ(app_->executed(), 1u);
+  const auto replies = replies_to(2);
+  ASSERT_EQ(replies.size(), 3u);
+  for (const ClientReply& reply : replies) EXPECT_EQ(as_chars(reply.result), "#1:inc");
+  EXPECT_EQ(replica_->counters().duplicate_requests, 2u);
+}
+
+TEST_F(PipelineTest, RequestQueuedTwiceBeforeExecutionIsProposedOnce) {
+  const Bytes frame = request_frame(2, 1, "x");
+  replica_->on_frame(frame);
+  replica_->on_frame(frame);
+  ticks(5);
+  EXPECT_EQ(app_->executed(), 1u);
+  EXPECT_EQ(replica_->counters().batches_executed, 1u);
+}
+
+TEST_F(PipelineTest, OlderRequestThanTheLastExecutedIsDropped) {
+  replica_->on_frame(request_frame(0, 7, "new"));
+  ticks(3);
+  replica_->on_frame(request_frame(0, 6, "old"));
+  ticks(3);
+  EXPECT_EQ(app_->executed(), 1u);
+  EXPECT_EQ(replica_->counters().dropped.at("stale_request"), 1u);
+}
+
+TEST_F(PipelineTest, UnauthenticOversizedAndGarbageFramesAreCountedByReason) {
+  Bytes tampered = request_frame(0, 1, "put k v");
+  // Flip a byte of the operation inside the body: the signature no longer matches.
+  const auto at = std::search(tampered.begin(), tampered.end(), std::begin("put k v"), std::end("put k v") - 1);
+  ASSERT_NE(at, tampered.end());
+  *at ^= 0x01;
+  replica_->on_frame(tampered);
+  replica_->on_frame(request_frame(0, 2, std::string(2000, 'x')));
+  replica_->on_frame(to_bytes("not a frame at all, and not a multiple of eight"));
+  ticks(5);
+  EXPECT_EQ(app_->executed(), 0u);
+  const auto& dropped = replica_->counters().dropped;
+  EXPECT_EQ(dropped.at("unauthentic_request"), 1u);
+  EXPECT_EQ(dropped.at("request_too_large"), 1u);
+  EXPECT_EQ(dropped.at("decode.truncated"), 1u);
+}
+
+TEST_F(PipelineTest, CheckpointEveryKSequenceNumbersWithTheSnapshotDigest) {
+  for (std::uint64_t i = 1; i <= 8; ++i) {
+    replica_->on_frame(request_frame(static_cast<ClientId>(i % kClients), i, "op"));
+    ticks(3);
+  }
+  ASSERT_EQ(protocol_->checkpoints.size(), 2u);
+  EXPECT_EQ(protocol_->checkpoints[0].first, 4u);
+  EXPECT_EQ(protocol_->checkpoints[1].first, 8u);
+  EXPECT_NE(protocol_->checkpoints[0].second, protocol_->checkpoints[1].second);
+  EXPECT_EQ(replica_->counters().checkpoints_taken, 2u);
+}
+
+class MacPipelineTest : public PipelineTest {
+ protected:
+  MacPipelineTest() : PipelineTest(cluster::ClientAuth::mac) {}
+};
+
+TEST_F(MacPipelineTest, MacAuthenticatedRequestExecutes) {
+  replica_->on_frame(request_frame(1, 1, "m"));
+  ticks(3);
+  EXPECT_EQ(app_->executed(), 1u);
+}
+
+TEST_F(MacPipelineTest, SignedRequestIsRefusedInMacMode) {
+  auth_ = cluster::ClientAuth::signature;
+  replica_->on_frame(request_frame(1, 1, "m"));
+  ticks(3);
+  EXPECT_EQ(app_->executed(), 0u);
+  EXPECT_EQ(replica_->counters().dropped.at("unauthentic_request"), 1u);
+}
+
+class BackupPipelineTest : public PipelineTest {
+ protected:
+  BackupPipelineTest() : PipelineTest(cluster::ClientAuth::signature, /*leader=*/2) {}
+};
+
+TEST_F(BackupPipelineTest, RequestIsForwardedToTheLeaderWithTheClientsOwnBytes) {
+  const Bytes frame = request_frame(1, 1, "fwd");
+  replica_->on_frame(frame);
+  ticks(5);
+  EXPECT_EQ(app_->executed(), 0u);
+  ASSERT_EQ(outbox_.sent.size(), 1u);
+  EXPECT_EQ(outbox_.sent[0].to, NodeId::replica(2));
+  const net::DecodeContext context{kClusterId, ProtocolMode::pbft, kReplicas, kClients, {}};
+  auto envelope = net::decode_envelope(outbox_.sent[0].frame, context);
+  ASSERT_TRUE(std::holds_alternative<net::Envelope>(envelope));
+  EXPECT_TRUE(net::verify_envelope_signature(std::get<net::Envelope>(envelope), verifier_));
+  auto inner = decode_forwarded_request(std::get<net::Envelope>(envelope).body, {});
+  ASSERT_TRUE(std::holds_alternative<Bytes>(inner));
+  EXPECT_EQ(std::get<Bytes>(inner), frame);
+}
+
+TEST(ClientTable, RecordsTheLastRequestPerClient) {
+  ClientTable table;
+  EXPECT_TRUE(table.is_new(3, 1));
+  table.record(3, 1, to_bytes("r1"));
+  EXPECT_FALSE(table.is_new(3, 1));
+  EXPECT_TRUE(table.is_new(3, 2));
+  EXPECT_TRUE(table.is_new(4, 1)) << "clients are independent";
+  table.record(3, 9, to_bytes("r9"));
+  EXPECT_EQ(table.find(3)->last_request_number, 9u);
+  EXPECT_EQ(table.find(3)->last_result, to_bytes("r9"));
+}
+
+ClientRequest request_of(ClientId client, std::uint64_t number) {
+  ClientRequest request;
+  request.client = client;
+  request.request_number = number;
+  return request;
+}
+
+TEST(Batcher, RespectsTheBoundsAndKeepsArrivalOrder) {
+  Batcher batcher(BatcherLimits{.max_requests = 3, .max_bytes = 1 << 20, .linger_ticks = 10, .max_queued_requests = 4});
+  for (std::uint64_t i = 1; i <= 4; ++i) {
+    EXPECT_EQ(batcher.add(request_of(0, i), 0), Batcher::Admission::queued);
+  }
+  EXPECT_EQ(batcher.add(request_of(1, 1), 0), Batcher::Admission::queue_full);
+  EXPECT_EQ(batcher.add(request_of(0, 2), 0), Batcher::Admission::already_queued);
+  ASSERT_TRUE(batcher.ready(0)) << "a full batch does not linger";
+  const Batch first = batcher.take();
+  ASSERT_EQ(first.requests.size(), 3u);
+  EXPECT_EQ(first.requests[0].request_number, 1u);
+  EXPECT_EQ(first.requests[2].request_number, 3u);
+  EXPECT_FALSE(batcher.ready(9));
+  EXPECT_TRUE(batcher.ready(10));
+  EXPECT_EQ(batcher.take().requests.size(), 1u);
+  EXPECT_TRUE(batcher.empty());
+}
+
+TEST(Snapshot, RoundTripsAndIsIdenticalForEqualState) {
+  ClientTable table;
+  table.record(2, 4, to_bytes("b"));
+  table.record(1, 3, to_bytes("a"));
+  const Bytes snapshot = encode_snapshot(12, to_bytes("app"), table);
+  ClientTable same;
+  same.record(1, 3, to_bytes("a"));
+  same.record(2, 4, to_bytes("b"));
+  EXPECT_EQ(snapshot, encode_snapshot(12, to_bytes("app"), same)) << "insertion order does not matter";
+  auto decoded = decode_snapshot(snapshot, {});
+  ASSERT_TRUE(std::holds_alternative<SnapshotContents>(decoded));
+  EXPECT_EQ(std::get<SnapshotContents>(decoded).sequence, 12u);
+  EXPECT_EQ(std::get<SnapshotContents>(decoded).clients, table.entries());
+}
+
+}  // namespace
+}  // namespace loyal::replica
