@@ -156,6 +156,18 @@ class Protocol {
   virtual void on_state_installed(Sequence sequence, const crypto::Digest& state_digest, Actions& out) = 0;
 
   virtual ProtocolStatus status() const = 0;
+
+  // Request watching, for modes that suspect a leader that sits on requests (PBFT's view-change
+  // timers). The pipeline reports every authentic request that has not executed yet when it
+  // arrives (from the client, or forwarded), and every request when it executes. Modes that detect
+  // leader failure otherwise (Raft, Paxos: heartbeats) ignore both.
+  virtual void on_request_pending(ClientId /*client*/, std::uint64_t /*request_number*/, Actions& /*out*/) {}
+  virtual void on_request_executed(ClientId /*client*/, std::uint64_t /*request_number*/, Actions& /*out*/) {}
+
+  // The exact signed envelope the pipeline made of one of this core's Outgoing messages, for a
+  // mode that keeps its own messages as evidence (PBFT's prepared certificates in VIEW-CHANGE).
+  // Called once per envelope, right after signing, before it is sent.
+  virtual void on_signed(const Outgoing& /*message*/, ByteView /*frame*/) {}
 };
 
 }  // namespace loyal::replica

@@ -109,6 +109,11 @@ void Replica::admit(AdmittedRequest admitted) {
       return;
     }
   }
+  {
+    Actions actions;
+    protocol_->on_request_pending(request.client, request.request_number, actions);
+    drain(actions);
+  }
   if (!leads()) {
     const std::optional<ReplicaId> leader = protocol_->status().leader;
     if (!leader) {
@@ -154,13 +159,12 @@ void Replica::drain(Actions& actions) {
   } else {
     for (const Outgoing& message : actions.send_after_persist) send(message);
   }
+  // What the core answers to executions and checkpoints is drained only after the whole list:
+  // draining it in between could hand out (and execute) later batches before earlier ones.
+  Actions follow_up;
   for (const CommittedBatch& committed : actions.committed) {
-    execute(committed);
-    if (committed.sequence % options_.checkpoint_interval == 0) {
-      Actions checkpoint_actions;
-      take_checkpoint(checkpoint_actions);
-      drain(checkpoint_actions);
-    }
+    execute(committed, follow_up);
+    if (committed.sequence % options_.checkpoint_interval == 0) take_checkpoint(follow_up);
   }
   if (actions.stable_checkpoint) {
     LOYAL_ASSERT(actions.stable_checkpoint->sequence <= last_executed_,
@@ -168,6 +172,7 @@ void Replica::drain(Actions& actions) {
     snapshots_.discard_below(actions.stable_checkpoint->sequence);
   }
   if (actions.fetch_state) drop("state_fetch_not_available");
+  if (!follow_up.empty()) drain(follow_up);
 }
 
 void Replica::send(const Outgoing& message) {
@@ -176,6 +181,7 @@ void Replica::send(const Outgoing& message) {
                          net::NoAuthenticator{}};
   net::sign_envelope(envelope, *parts_.signer);
   const Bytes frame = net::encode_envelope(envelope);
+  protocol_->on_signed(message, frame);
   auto send_one = [&](ReplicaId to) {
     parts_.outbox->to_replica(to, frame);
     ++counters_.messages_sent;
@@ -191,7 +197,7 @@ void Replica::send(const Outgoing& message) {
   }
 }
 
-void Replica::execute(const CommittedBatch& committed) {
+void Replica::execute(const CommittedBatch& committed, Actions& follow_up) {
   LOYAL_ASSERT(committed.sequence == last_executed_ + 1, "batches execute in sequence order without gaps");
   last_executed_ = committed.sequence;
   ++counters_.batches_executed;
@@ -217,6 +223,7 @@ void Replica::execute(const CommittedBatch& committed) {
     }
     if (replies) reply(request.client, request.request_number, result);
     client_table_.record(request.client, request.request_number, std::move(result));
+    protocol_->on_request_executed(request.client, request.request_number, follow_up);
   }
 }
 

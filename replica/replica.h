@@ -104,7 +104,7 @@ class Replica {
   void propose_ready_batches();
   void drain(Actions& actions);
   void send(const Outgoing& message);
-  void execute(const CommittedBatch& committed);
+  void execute(const CommittedBatch& committed, Actions& follow_up);
   void reply(ClientId client, std::uint64_t request_number, const Bytes& result);
   void take_checkpoint(Actions& out);
   void drop(std::string_view reason) { ++counters_.dropped[reason]; }
