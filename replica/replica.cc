@@ -90,6 +90,11 @@ void Replica::on_tick() {
   Actions actions;
   protocol_->on_tick(actions);
   drain(actions);
+  if (parts_.byzantine) {
+    std::vector<ByzantineSend> released;
+    parts_.byzantine->on_tick(now_, released);
+    for (const ByzantineSend& actual : released) transmit(actual.message, actual.corrupt_signature);
+  }
   propose_ready_batches();
 }
 
@@ -176,10 +181,18 @@ void Replica::drain(Actions& actions) {
 }
 
 void Replica::send(const Outgoing& message) {
+  if (!parts_.byzantine) return transmit(message, false);
+  std::vector<ByzantineSend> rewritten;
+  parts_.byzantine->rewrite(message, now_, rewritten);
+  for (const ByzantineSend& actual : rewritten) transmit(actual.message, actual.corrupt_signature);
+}
+
+void Replica::transmit(const Outgoing& message, bool corrupt_signature) {
   net::Envelope envelope{{options_.cluster_id, options_.mode, NodeId::replica(options_.self), message.kind},
                          message.body,
                          net::NoAuthenticator{}};
   net::sign_envelope(envelope, *parts_.signer);
+  if (corrupt_signature) std::get<crypto::Signature>(envelope.authenticator).bytes[0] ^= 0x01;
   const Bytes frame = net::encode_envelope(envelope);
   protocol_->on_signed(message, frame);
   auto send_one = [&](ReplicaId to) {

@@ -26,6 +26,7 @@
 #include "crypto/signer.h"
 #include "net/envelope_codec.h"
 #include "replica/batcher.h"
+#include "replica/byzantine.h"
 #include "replica/client_table.h"
 #include "replica/environment.h"
 #include "replica/protocol.h"
@@ -58,6 +59,8 @@ struct ReplicaParts {
   Outbox* outbox = nullptr;
   Journal* journal = nullptr;
   ReplicaObserver* observer = nullptr;  // optional
+  // Optional: makes this replica Byzantine (replica/byzantine.h). Honest replicas have none.
+  std::unique_ptr<ByzantinePolicy> byzantine;
 };
 
 // A client request that passed admission checks that need no replica state.
@@ -103,7 +106,10 @@ class Replica {
   void admit(AdmittedRequest admitted);
   void propose_ready_batches();
   void drain(Actions& actions);
+  // Through the Byzantine policy, if any, then transmit().
   void send(const Outgoing& message);
+  // Signs, encodes and hands one message to the outbox.
+  void transmit(const Outgoing& message, bool corrupt_signature);
   void execute(const CommittedBatch& committed, Actions& follow_up);
   void reply(ClientId client, std::uint64_t request_number, const Bytes& result);
   void take_checkpoint(Actions& out);

@@ -20,6 +20,7 @@ SimReplica::SimReplica(const replica::ReplicaOptions& options, cluster::ClientAu
       .outbox = &outbox_,
       .journal = &journal_,
       .observer = observer,
+      .byzantine = nullptr,
   };
   replica_ = std::make_unique<replica::Replica>(options, std::move(parts));
 }
