@@ -23,6 +23,15 @@ inline constexpr std::string_view kDuplicateRequestInBatch = "pbft.duplicate_req
 inline constexpr std::string_view kUnauthenticRequest = "pbft.unauthentic_request";
 inline constexpr std::string_view kPrepareFromPrimary = "pbft.prepare_from_primary";
 inline constexpr std::string_view kCheckpointNotAtInterval = "pbft.checkpoint_not_at_interval";
+inline constexpr std::string_view kMalformedViewChange = "pbft.malformed_view_change";
+inline constexpr std::string_view kViewChangeToViewZero = "pbft.view_change_to_view_zero";
+inline constexpr std::string_view kBadCheckpointProof = "pbft.bad_checkpoint_proof";
+inline constexpr std::string_view kBadPreparedCertificate = "pbft.bad_prepared_certificate";
+inline constexpr std::string_view kMalformedNewView = "pbft.malformed_new_view";
+inline constexpr std::string_view kNewViewNotFromPrimary = "pbft.new_view_not_from_primary";
+inline constexpr std::string_view kNewViewBadViewChange = "pbft.new_view_bad_view_change";
+inline constexpr std::string_view kNewViewTooFewViewChanges = "pbft.new_view_too_few_view_changes";
+inline constexpr std::string_view kNewViewWrongPrePrepares = "pbft.new_view_wrong_pre_prepares";
 
 // Core: the message is valid but does not fit this replica's state.
 inline constexpr std::string_view kOwnMessage = "pbft.own_message";
@@ -40,5 +49,8 @@ inline constexpr std::string_view kStaleCheckpoint = "pbft.stale_checkpoint";
 inline constexpr std::string_view kDuplicateCheckpoint = "pbft.duplicate_checkpoint";
 inline constexpr std::string_view kConflictingCheckpoint = "pbft.conflicting_checkpoint";
 inline constexpr std::string_view kCheckpointSuperseded = "pbft.checkpoint_superseded";
+inline constexpr std::string_view kInViewChange = "pbft.in_view_change";
+inline constexpr std::string_view kStaleViewChange = "pbft.stale_view_change";
+inline constexpr std::string_view kStaleNewView = "pbft.stale_new_view";
 
 }  // namespace loyal::pbft::reason

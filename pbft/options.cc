@@ -14,6 +14,10 @@ void check_options(const PbftOptions& options) {
                "L holds at least two checkpoints, so ordering continues while the next one becomes stable");
   LOYAL_ASSERT(options.window <= cluster::kMaxWindow, "L within the cluster file's limit");
   LOYAL_ASSERT(options.retransmit_ticks > 0, "retransmission needs a positive period");
+  LOYAL_ASSERT(options.request_timeout_ticks > options.retransmit_ticks,
+               "a request gets at least one retransmission round before the primary is suspected");
+  LOYAL_ASSERT(options.view_change_timeout_ticks > options.retransmit_ticks,
+               "a view change gets at least one retransmission round before it is given up");
   LOYAL_ASSERT(options.max_batch_requests > 0 && options.max_batch_requests <= cluster::kMaxBatchRequests,
                "batch request limit within the cluster file's");
 }

@@ -22,9 +22,17 @@ struct PbftOptions {
   // A replica re-sends its own votes for slots that are not yet committed-local this often, so one
   // lost message cannot stall a sequence number forever.
   replica::Tick retransmit_ticks = 100;
+  // A backup that has known of a request this long without executing it (and with no request
+  // executed in between) suspects the primary and starts a view change.
+  replica::Tick request_timeout_ticks = 600;
+  // A view change that has a quorum of VIEW-CHANGEs but no NEW-VIEW after this long gives way to
+  // the next view; each consecutive failure doubles it (up to 2^kMaxViewChangeBackoffShift times).
+  replica::Tick view_change_timeout_ticks = 600;
   net::DecodeLimits limits;
   std::uint32_t max_batch_requests = cluster::kMaxBatchRequests;  // requests one PRE-PREPARE may carry
 };
+
+inline constexpr std::uint32_t kMaxViewChangeBackoffShift = 10;
 
 // Stops the process when the options break a relationship the protocol depends on (n >= 3f+1, L a
 // multiple of K and at least 2K, self a member, every limit positive and within the wire's). These

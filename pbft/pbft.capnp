@@ -30,3 +30,30 @@ struct Commit {
   sequence @1 :UInt64;
   batchDigest @2 :Data;
 }
+
+# A prepared certificate as a VIEW-CHANGE carries it: the primary's signed PRE-PREPARE envelope and
+# 2f signed PREPARE envelopes from distinct backups, all for one (view, sequence, digest). Each is a
+# whole envelope frame as it was received, so it can be verified on its own.
+struct PreparedCertificate {
+  prePrepare @0 :Data;
+  prepares @1 :List(Data);
+}
+
+# A replica's request to move to `view`: its stable checkpoint (the sequence number and the 2f+1
+# signed CHECKPOINT envelopes proving it; empty at sequence 0) and a prepared certificate for every
+# sequence number above it that prepared at the sender.
+struct ViewChange {
+  view @0 :UInt64;
+  stableSequence @1 :UInt64;
+  checkpointProof @2 :List(Data);
+  preparedCertificates @3 :List(PreparedCertificate);
+}
+
+# The new primary's announcement of `view`: the 2f+1 signed VIEW-CHANGE envelopes it is based on,
+# and the PRE-PREPARE bodies it re-issues (pbft PrePrepare, Cap'n Proto bytes; their authenticity
+# is this NEW-VIEW's signature), one per sequence number above the new low watermark, in order.
+struct NewView {
+  view @0 :UInt64;
+  viewChanges @1 :List(Data);
+  prePrepares @2 :List(Data);
+}

@@ -32,10 +32,11 @@ const Message& as(const replica::ValidatedMessage& message) {
 
 }  // namespace
 
-PbftCore::PbftCore(const PbftOptions& options, const replica::RequestAuthenticator& authenticator)
+PbftCore::PbftCore(const PbftOptions& options, const replica::RequestAuthenticator& authenticator,
+                   const crypto::Verifier& verifier)
     : options_(checked(options)),
       quorum_(quorum_size(options.replica_count, options.max_faulty)),
-      validator_(options, authenticator),
+      validator_(options, authenticator, verifier),
       checkpoints_(options.self, quorum_, checkpoint_votes_per_replica(options)) {}
 
 replica::Validation PbftCore::validate(const net::Envelope& envelope, ByteView frame) const {
@@ -46,16 +47,24 @@ void PbftCore::on_message(const replica::ValidatedMessage& message, replica::Act
   // The pipeline never delivers this replica's own messages; one arriving is a replay.
   if (message.sender() == options_.self) return ignore(reason::kOwnMessage);
   switch (message.kind()) {
+    case net::MessageKind::pbft_view_change: return on_view_change(as<ViewChangeMessage>(message), out);
+    case net::MessageKind::pbft_new_view: return on_new_view(as<NewViewMessage>(message), out);
+    case net::MessageKind::checkpoint: return on_checkpoint(as<CheckpointVote>(message), out);
+    default: break;
+  }
+  // A replica changing views has stopped taking part in the view it left, and the new view
+  // starts only with its NEW-VIEW.
+  if (!view_active_) return ignore(reason::kInViewChange);
+  switch (message.kind()) {
     case net::MessageKind::pbft_pre_prepare: return on_pre_prepare(as<PrePrepareMessage>(message), out);
     case net::MessageKind::pbft_prepare: return on_prepare(as<PrepareMessage>(message), out);
     case net::MessageKind::pbft_commit: return on_commit(as<CommitMessage>(message), out);
-    case net::MessageKind::checkpoint: return on_checkpoint(as<CheckpointVote>(message), out);
     default: LOYAL_ASSERT(false, "PbftValidator passes only PBFT's kinds");
   }
 }
 
 bool PbftCore::can_propose() const {
-  return options_.self == primary() && last_assigned_ + 1 <= high_watermark();
+  return view_active_ && options_.self == primary() && last_assigned_ + 1 <= high_watermark();
 }
 
 void PbftCore::propose(Bytes batch, const crypto::Digest& digest, replica::Actions& out) {
@@ -75,16 +84,27 @@ void PbftCore::on_pre_prepare(const PrePrepareMessage& message, replica::Actions
   if (pre_prepare.view != view_) return ignore(reason::kWrongView);
   if (!in_window(pre_prepare.sequence)) return ignore(reason::kPrePrepareOutsideWindow);
   Slot& slot = log_[pre_prepare.sequence];
-  if (slot.pre_prepare) {
+  if (slot.pre_prepare && slot.pre_prepare->view == pre_prepare.view) {
     // Keep the first: a backup prepares at most one batch per (view, sequence number), which is
     // what stops a faulty primary from getting two batches prepared there.
-    const bool same =
-        slot.pre_prepare->view == pre_prepare.view && slot.pre_prepare->digest == pre_prepare.batch_digest;
-    return ignore(same ? reason::kDuplicatePrePrepare : reason::kConflictingPrePrepare);
+    if (slot.pre_prepare->digest != pre_prepare.batch_digest) {
+      note_equivocation(message.sender(), net::MessageKind::pbft_pre_prepare, pre_prepare.view, pre_prepare.sequence,
+                        &slot.pre_prepare->frame, message.frame());
+      return ignore(reason::kConflictingPrePrepare);
+    }
+    // A slot a NEW-VIEW re-issued has no signed PRE-PREPARE of its own yet; the new primary sends
+    // one, and this replica prepares once it has it, so its prepared certificate is complete.
+    if (!slot.pre_prepare->frame.empty() || slot.sent_prepare) return ignore(reason::kDuplicatePrePrepare);
+    slot.pre_prepare->frame = message.frame();
+    send_prepare(pre_prepare.sequence, slot, out);
+    return make_progress(pre_prepare.sequence, slot, out);
   }
+  // A batch committed in an earlier view stays: only a faulty primary would order another there.
+  if (slot.committed_local) return ignore(reason::kConflictingPrePrepare);
   // The validator checked that the sender is the view's primary, so this replica is a backup.
   slot.pre_prepare =
       AcceptedPrePrepare{pre_prepare.view, pre_prepare.batch_digest, pre_prepare.batch, message.frame()};
+  slot.sent_commit = false;  // votes of an earlier view do not count in this one
   send_prepare(pre_prepare.sequence, slot, out);
   make_progress(pre_prepare.sequence, slot, out);
 }
@@ -103,7 +123,10 @@ void PbftCore::on_prepare(const PrepareMessage& message, replica::Actions& out) 
   Slot& slot = log_[prepare.sequence];
   switch (record_vote(slot.prepares, prepare.view, prepare.batch_digest, message.sender(), message.frame())) {
     case VoteOutcome::duplicate: return ignore(reason::kDuplicatePrepare);
-    case VoteOutcome::conflicting: return ignore(reason::kConflictingPrepare);
+    case VoteOutcome::conflicting:
+      note_equivocation(message.sender(), net::MessageKind::pbft_prepare, prepare.view, prepare.sequence,
+                        vote_frame(slot.prepares, prepare.view, message.sender()), message.frame());
+      return ignore(reason::kConflictingPrepare);
     case VoteOutcome::recorded: return make_progress(prepare.sequence, slot, out);
   }
 }
@@ -115,7 +138,10 @@ void PbftCore::on_commit(const CommitMessage& message, replica::Actions& out) {
   Slot& slot = log_[commit.sequence];
   switch (record_vote(slot.commits, commit.view, commit.batch_digest, message.sender(), message.frame())) {
     case VoteOutcome::duplicate: return ignore(reason::kDuplicateCommit);
-    case VoteOutcome::conflicting: return ignore(reason::kConflictingCommit);
+    case VoteOutcome::conflicting:
+      note_equivocation(message.sender(), net::MessageKind::pbft_commit, commit.view, commit.sequence,
+                        vote_frame(slot.commits, commit.view, message.sender()), message.frame());
+      return ignore(reason::kConflictingCommit);
     case VoteOutcome::recorded: return make_progress(commit.sequence, slot, out);
   }
 }
@@ -125,7 +151,11 @@ void PbftCore::make_progress(Sequence sequence, Slot& slot, replica::Actions& ou
   const View view = slot.pre_prepare->view;
   const crypto::Digest digest = slot.pre_prepare->digest;
   const ReplicaId primary = primary_of(view, options_.replica_count);
-  if (!slot.sent_commit && prepared(slot, view, digest, quorum_, primary)) {
+  // A backup commits only what it can prove prepared in a VIEW-CHANGE: with the primary's signed
+  // PRE-PREPARE (the primary's own arrives through on_signed).
+  const bool provable = options_.self == primary || !slot.pre_prepare->frame.empty();
+  if (!slot.sent_commit && provable && prepared(slot, view, digest, quorum_, primary)) {
+    slot.last_prepared = PreparedRecord{view, digest, slot.pre_prepare->batch, slot.pre_prepare->frame};
     broadcast(net::MessageKind::pbft_commit, encode_commit({view, sequence, digest}), out);
     record_vote(slot.commits, view, digest, options_.self, {});
     slot.sent_commit = true;
@@ -146,8 +176,22 @@ void PbftCore::execute_in_order(replica::Actions& out) {
 }
 
 void PbftCore::on_tick(replica::Actions& out) {
+  ++now_;
+  if (view_active_ && request_deadline_ && now_ >= *request_deadline_) {
+    ticks_since_retransmit_ = 0;
+    return start_view_change(view_ + 1, out);
+  }
+  if (!view_active_ && view_change_deadline_ && now_ >= *view_change_deadline_) {
+    failed_view_changes_ = std::min(failed_view_changes_ + 1, kMaxViewChangeBackoffShift);
+    ticks_since_retransmit_ = 0;
+    return start_view_change(view_ + 1, out);
+  }
+  // The new primary's own VIEW-CHANGE is signed after the call that sent it; its NEW-VIEW may be
+  // waiting for that.
+  if (!view_active_ && options_.self == primary()) check_view_change_quorum(out);
   if (++ticks_since_retransmit_ < options_.retransmit_ticks) return;
   ticks_since_retransmit_ = 0;
+  if (!view_active_) return retransmit_view_change(out);
   retransmit(out);
 }
 
@@ -194,7 +238,9 @@ void PbftCore::retransmit(replica::Actions& out) {
 void PbftCore::on_persisted(std::uint64_t, replica::Actions&) {}
 
 replica::ProtocolStatus PbftCore::status() const {
-  return replica::ProtocolStatus{view_, primary(), last_committed_, low_watermark_};
+  std::optional<ReplicaId> leader;
+  if (view_active_) leader = primary();
+  return replica::ProtocolStatus{view_, leader, last_committed_, low_watermark_};
 }
 
 const Slot* PbftCore::slot(Sequence sequence) const {

@@ -17,13 +17,24 @@
 //    pipeline, which signed it (Ed25519 is deterministic), can reproduce it.
 //  - fetch_state: once per checkpoint, when one is stable that this replica cannot reach by itself
 //    (it has not executed that far) or whose digest differs from its own.
-// No PersistRecords yet: the normal case needs none until view change has to survive restarts.
+// No PersistRecords yet: nothing survives a restart (a restarted replica would need its own
+// votes and view back before it could take part safely).
 //
-// The view stays 0: view change, equivocation evidence and state transfer's serving side build on
-// the slots, signed frames and certificates kept here.
+// View change (pbft_core_view_change.cc): a backup that knows of a request it has not executed for
+// request_timeout_ticks moves to view v+1 and multicasts a VIEW-CHANGE carrying its stable
+// checkpoint proof and a prepared certificate for every sequence number above it. The primary of
+// v+1 multicasts a NEW-VIEW with a quorum of VIEW-CHANGEs and the PRE-PREPAREs they imply, which
+// every replica recomputes. A view change with a quorum of VIEW-CHANGEs that does not end within
+// view_change_timeout_ticks (doubled per consecutive failure) gives way to the next view. While a
+// view change is under way status().leader is nullopt, normal-case messages are ignored and
+// this replica re-sends its VIEW-CHANGE every retransmit_ticks; the new primary answers a
+// VIEW-CHANGE for the view it already installed with its NEW-VIEW.
+//
+// Signed frames: the pipeline hands this replica's own envelopes to on_signed(), which is how its
+// own PRE-PREPAREs, PREPAREs, CHECKPOINTs and VIEW-CHANGEs join the certificates it sends.
 //
 // Ownership: the pipeline owns the core and calls it from one thread (validate() from any). The
-// RequestAuthenticator must outlive it. Nothing here reads a clock, starts a thread or iterates an
+// RequestAuthenticator and the Verifier must outlive it. Nothing here reads a clock, starts a thread or iterates an
 // unordered container: the same inputs give the same Actions, byte for byte.
 
 #include <cstdint>
@@ -34,7 +45,9 @@
 #include "common/bytes.h"
 #include "crypto/digest.h"
 #include "net/envelope.h"
+#include "crypto/signer.h"
 #include "pbft/checkpoints.h"
+#include "pbft/equivocation.h"
 #include "pbft/messages.h"
 #include "pbft/options.h"
 #include "pbft/slot.h"
@@ -47,7 +60,8 @@ namespace loyal::pbft {
 class PbftCore final : public replica::Protocol {
  public:
   // Stops the process if `options` break a relationship PBFT depends on (see check_options).
-  PbftCore(const PbftOptions& options, const replica::RequestAuthenticator& authenticator);
+  PbftCore(const PbftOptions& options, const replica::RequestAuthenticator& authenticator,
+           const crypto::Verifier& verifier);
 
   ProtocolMode mode() const override { return ProtocolMode::pbft; }
   replica::Validation validate(const net::Envelope& envelope, ByteView frame) const override;
@@ -66,8 +80,18 @@ class PbftCore final : public replica::Protocol {
   void on_state_installed(replica::Sequence sequence, const crypto::Digest& state_digest,
                           replica::Actions& out) override;
   replica::ProtocolStatus status() const override;
+  void on_request_pending(ClientId client, std::uint64_t request_number, replica::Actions& out) override;
+  void on_request_executed(ClientId client, std::uint64_t request_number, replica::Actions& out) override;
+  void on_signed(const replica::Outgoing& message, ByteView frame) override;
 
+  // The view this replica is in, or is changing to while in_view_change().
   View view() const { return view_; }
+  bool in_view_change() const { return !view_active_; }
+  // The current view-change timeout: view_change_timeout_ticks doubled per consecutive failure.
+  replica::Tick view_change_timeout() const;
+  // Conflicting signed messages seen from one replica for one (view, sequence number).
+  const std::vector<EquivocationEvidence>& equivocations() const { return equivocations_.kept(); }
+  std::uint64_t equivocation_count() const { return equivocations_.count(); }
   ReplicaId primary() const { return primary_of(view_, options_.replica_count); }
   Sequence low_watermark() const { return low_watermark_; }
   Sequence high_watermark() const { return low_watermark_ + options_.window; }
@@ -98,10 +122,42 @@ class PbftCore final : public replica::Protocol {
   void request_state(const CheckpointCertificate& certificate, replica::Actions& out);
   void retransmit(replica::Actions& out);
 
+  // View change (pbft_core_view_change.cc).
+  void on_view_change(const ViewChangeMessage& message, replica::Actions& out);
+  void on_new_view(const NewViewMessage& message, replica::Actions& out);
+  void start_request_timer();
+  void start_view_change(View view, replica::Actions& out);
+  // This replica's VIEW-CHANGE for view_, from its stable checkpoint and prepared records.
+  CheckedViewChange make_own_view_change() const;
+  std::vector<Bytes> checkpoint_proof() const;
+  // A quorum of VIEW-CHANGEs for view_ starts the view-change timer, and lets its primary send
+  // the NEW-VIEW.
+  void check_view_change_quorum(replica::Actions& out);
+  void join_higher_view(replica::Actions& out);
+  void install_view(View view, const NewViewPlan& plan, replica::Actions& out);
+  void adopt_checkpoint(const NewViewPlan& plan, replica::Actions& out);
+  void retransmit_view_change(replica::Actions& out);
+  void note_equivocation(ReplicaId sender, net::MessageKind kind, View view, Sequence sequence,
+                         const Bytes* first, const Bytes& second);
   PbftOptions options_;
   std::uint32_t quorum_;
   PbftValidator validator_;
   View view_ = 0;
+  bool view_active_ = true;          // false from sending a VIEW-CHANGE until the NEW-VIEW
+  replica::Tick now_ = 0;            // ticks since construction
+  // Requests known here and not yet executed: per client its highest request number (a client
+  // has one request outstanding at a time, so this is bounded by the number of clients).
+  std::map<ClientId, std::uint64_t> pending_requests_;
+  std::optional<replica::Tick> request_deadline_;
+  std::optional<replica::Tick> view_change_deadline_;
+  std::uint32_t failed_view_changes_ = 0;  // consecutive, for the back-off
+  // Each replica's latest valid VIEW-CHANGE (highest view): at most n.
+  std::map<ReplicaId, CheckedViewChange> view_changes_;
+  // This replica's VIEW-CHANGE for view_ while changing views; `frame` is set once signed.
+  CheckedViewChange own_view_change_;
+  Bytes new_view_body_;              // the NEW-VIEW this replica sent as primary of view_
+  std::map<Sequence, Bytes> own_checkpoint_frames_;  // signed own CHECKPOINTs at or above h
+  Equivocations equivocations_;
   Sequence low_watermark_ = 0;     // h: the last stable checkpoint
   Sequence last_assigned_ = 0;     // the primary's last sequence number given to a batch
   Sequence last_committed_ = 0;    // the last sequence number handed out in Actions::committed

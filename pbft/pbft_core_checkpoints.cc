@@ -46,6 +46,7 @@ void PbftCore::advance_low_watermark(CheckpointCertificate certificate, replica:
   low_watermark_ = certificate.sequence;
   log_.erase(log_.begin(), log_.upper_bound(low_watermark_));
   checkpoints_.discard_through(low_watermark_);
+  own_checkpoint_frames_.erase(own_checkpoint_frames_.begin(), own_checkpoint_frames_.lower_bound(low_watermark_));
   out.stable_checkpoint = replica::StableCheckpoint{certificate.sequence, certificate.state_digest, certificate.frames};
   stable_certificate_ = std::move(certificate);
 }
@@ -65,6 +66,11 @@ void PbftCore::on_state_installed(Sequence sequence, const crypto::Digest& state
   last_assigned_ = std::max(last_assigned_, sequence);
   log_.erase(log_.begin(), log_.upper_bound(low_watermark_));
   checkpoints_.discard_through(low_watermark_);
+  own_checkpoint_frames_.erase(own_checkpoint_frames_.begin(), own_checkpoint_frames_.lower_bound(low_watermark_));
+  // Requests the snapshot executed never reach on_request_executed here; the ones still pending
+  // are reported again when their clients retransmit, so the request timer starts afresh.
+  pending_requests_.clear();
+  request_deadline_.reset();
   // The pipeline's state is now the snapshot's, so execution continues right above it: with
   // slots that committed while the state was on its way, or (when the replica's own state had
   // diverged) with the batches it executed before, once more on the correct state.

@@ -16,6 +16,13 @@ VoteOutcome record_vote(std::map<VoteKey, Votes>& votes, View view, const crypto
   return VoteOutcome::recorded;
 }
 
+const Bytes* vote_frame(const std::map<VoteKey, Votes>& votes, View view, ReplicaId sender) {
+  for (auto it = votes.lower_bound(VoteKey{view, {}}); it != votes.end() && it->first.view == view; ++it) {
+    if (const auto found = it->second.find(sender); found != it->second.end()) return &found->second;
+  }
+  return nullptr;
+}
+
 namespace {
 
 std::uint32_t count_votes(const std::map<VoteKey, Votes>& votes, View view, const crypto::Digest& digest,

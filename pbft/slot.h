@@ -5,9 +5,8 @@
 // key, so a vote only ever counts for the batch it names.
 //
 // Signed frames are kept as received: a pre-prepare with 2f matching prepares is the prepared
-// certificate a VIEW-CHANGE carries. This replica's own messages have no frame here (empty bytes):
-// the core never signs, and the pipeline's Ed25519 signature over the same body is deterministic,
-// so it can reproduce them.
+// certificate a VIEW-CHANGE carries. This replica's own messages start with an empty frame (the
+// core never signs); the pipeline hands the signed envelope back through PbftCore::on_signed().
 
 #include <compare>
 #include <cstdint>
@@ -25,7 +24,7 @@ struct AcceptedPrePrepare {
   View view = 0;
   crypto::Digest digest;
   Bytes batch;  // the exact encoded batch `digest` covers
-  Bytes frame;  // the primary's signed envelope; empty when this replica is that primary
+  Bytes frame;  // the primary's signed envelope; empty until signed (own) or received (re-issued by a NEW-VIEW)
 };
 
 struct VoteKey {
@@ -41,13 +40,27 @@ using Votes = std::map<ReplicaId, Bytes>;
 // replica is either a retransmission or equivocation, and never counts twice.
 enum class VoteOutcome { recorded, duplicate, conflicting };
 
+// The frame of `sender`'s vote in `view`, if it voted there.
+const Bytes* vote_frame(const std::map<VoteKey, Votes>& votes, View view, ReplicaId sender);
+
 // Records `sender`'s vote for (view, digest) in `votes`, unless it already voted in that view.
 // At most one vote per replica per view is kept, which bounds a slot's votes by n per view.
 VoteOutcome record_vote(std::map<VoteKey, Votes>& votes, View view, const crypto::Digest& digest, ReplicaId sender,
                         Bytes frame);
 
+// What this replica last saw prepared at a sequence number, in the highest view it prepared in:
+// kept across view changes (a NEW-VIEW replaces `pre_prepare`), since a later VIEW-CHANGE must
+// still report it. The PREPAREs stay in Slot::prepares under (view, digest).
+struct PreparedRecord {
+  View view = 0;
+  crypto::Digest digest;
+  Bytes batch;
+  Bytes pre_prepare_frame;  // the primary's signed PRE-PREPARE
+};
+
 struct Slot {
   std::optional<AcceptedPrePrepare> pre_prepare;
+  std::optional<PreparedRecord> last_prepared;
   std::map<VoteKey, Votes> prepares;
   std::map<VoteKey, Votes> commits;
   // What this replica has sent for this slot, so each vote goes out once (and is re-sent only by

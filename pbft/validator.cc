@@ -1,5 +1,6 @@
 #include "pbft/validator.h"
 
+#include <algorithm>
 #include <memory>
 #include <set>
 #include <utility>
@@ -23,6 +24,15 @@ CommitMessage::CommitMessage(ReplicaId sender, Commit commit, Bytes frame)
 CheckpointVote::CheckpointVote(ReplicaId sender, replica::CheckpointMessage checkpoint, Bytes frame)
     : ValidatedMessage(net::MessageKind::checkpoint, sender), checkpoint_(checkpoint), frame_(std::move(frame)) {}
 
+ViewChangeMessage::ViewChangeMessage(CheckedViewChange view_change)
+    : ValidatedMessage(net::MessageKind::pbft_view_change, view_change.sender), view_change_(std::move(view_change)) {}
+
+NewViewMessage::NewViewMessage(ReplicaId sender, View view, NewViewPlan plan, Bytes frame)
+    : ValidatedMessage(net::MessageKind::pbft_new_view, sender),
+      view_(view),
+      plan_(std::move(plan)),
+      frame_(std::move(frame)) {}
+
 namespace {
 
 Bytes copy(ByteView frame) { return {frame.begin(), frame.end()}; }
@@ -35,12 +45,16 @@ replica::Validation validated(const replica::ValidatedMessage* message) {
 
 }  // namespace
 
-PbftValidator::PbftValidator(const PbftOptions& options, const replica::RequestAuthenticator& authenticator)
+PbftValidator::PbftValidator(const PbftOptions& options, const replica::RequestAuthenticator& authenticator,
+                             const crypto::Verifier& verifier)
     : replica_count_(options.replica_count),
       checkpoint_interval_(options.checkpoint_interval),
       max_batch_requests_(options.max_batch_requests),
+      quorum_(quorum_size(options.replica_count, options.max_faulty)),
+      window_(options.window),
       limits_(options.limits),
-      authenticator_(authenticator) {
+      authenticator_(authenticator),
+      verifier_(verifier) {
   check_options(options);
 }
 
@@ -52,6 +66,8 @@ replica::Validation PbftValidator::validate(const net::Envelope& envelope, ByteV
     case net::MessageKind::pbft_prepare: return validate_prepare(sender.index, envelope, frame);
     case net::MessageKind::pbft_commit: return validate_commit(sender.index, envelope, frame);
     case net::MessageKind::checkpoint: return validate_checkpoint(sender.index, envelope, frame);
+    case net::MessageKind::pbft_view_change: return validate_view_change(sender.index, envelope, frame);
+    case net::MessageKind::pbft_new_view: return validate_new_view(sender.index, envelope, frame);
     default: return reason::kUnexpectedKind;
   }
 }
@@ -66,6 +82,8 @@ replica::Validation PbftValidator::validate_pre_prepare(ReplicaId sender, const 
   if (pre_prepare.sequence == 0) return reason::kSequenceZero;
   if (sender != primary_of(pre_prepare.view, replica_count_)) return reason::kPrePrepareNotFromPrimary;
   if (crypto::sha256(pre_prepare.batch) != pre_prepare.batch_digest) return reason::kBatchDigestMismatch;
+  // An empty batch is a null request: what a new primary re-issues for a gap in the log.
+  if (pre_prepare.batch.empty()) return validated(new PrePrepareMessage(sender, std::move(pre_prepare), copy(frame)));
   const auto batch = replica::decode_batch(pre_prepare.batch, replica_count_, limits_);
   if (!std::holds_alternative<replica::Batch>(batch)) return reason::kMalformedBatch;
   if (const auto refused = check_batch(std::get<replica::Batch>(batch))) return *refused;
@@ -116,6 +134,53 @@ replica::Validation PbftValidator::validate_checkpoint(ReplicaId sender, const n
     return reason::kCheckpointNotAtInterval;
   }
   return validated(new CheckpointVote(sender, checkpoint, copy(frame)));
+}
+
+EvidenceContext PbftValidator::evidence_context(const net::Envelope& envelope) const {
+  return EvidenceContext{
+      .decode = net::DecodeContext{.cluster_id = envelope.header.cluster_id,
+                                   .mode = ProtocolMode::pbft,
+                                   .replica_count = replica_count_,
+                                   .client_count = 0,
+                                   .limits = limits_},
+      .quorum = quorum_,
+      .window = window_,
+      .checkpoint_interval = checkpoint_interval_,
+      .verifier = &verifier_,
+  };
+}
+
+replica::Validation PbftValidator::validate_view_change(ReplicaId sender, const net::Envelope& envelope,
+                                                        ByteView frame) const {
+  CheckedViewChangeOrReason checked = check_view_change(sender, envelope.body, frame, evidence_context(envelope));
+  if (const auto* refused = std::get_if<std::string_view>(&checked)) return *refused;
+  return validated(new ViewChangeMessage(std::move(std::get<CheckedViewChange>(checked))));
+}
+
+// Every embedded VIEW-CHANGE must be valid: a correct primary includes only valid ones, so one
+// invalid VIEW-CHANGE is enough to refuse the whole NEW-VIEW (and can never count towards it).
+replica::Validation PbftValidator::validate_new_view(ReplicaId sender, const net::Envelope& envelope,
+                                                     ByteView frame) const {
+  const auto decoded = decode_new_view(envelope.body, limits_, std::max(replica_count_, window_));
+  if (!std::holds_alternative<NewView>(decoded)) return reason::kMalformedNewView;
+  const NewView& new_view = std::get<NewView>(decoded);
+  if (new_view.view == 0 || new_view.view_changes.size() > replica_count_) return reason::kMalformedNewView;
+  if (sender != primary_of(new_view.view, replica_count_)) return reason::kNewViewNotFromPrimary;
+  const EvidenceContext context = evidence_context(envelope);
+  std::vector<CheckedViewChange> view_changes;
+  std::set<ReplicaId> senders;
+  for (const Bytes& embedded : new_view.view_changes) {
+    CheckedViewChangeOrReason checked = check_embedded_view_change(embedded, context);
+    if (!std::holds_alternative<CheckedViewChange>(checked)) return reason::kNewViewBadViewChange;
+    CheckedViewChange& view_change = std::get<CheckedViewChange>(checked);
+    if (view_change.view != new_view.view) return reason::kNewViewBadViewChange;
+    if (!senders.insert(view_change.sender).second) return reason::kNewViewBadViewChange;
+    view_changes.push_back(std::move(view_change));
+  }
+  if (view_changes.size() < quorum_) return reason::kNewViewTooFewViewChanges;
+  NewViewPlan plan = plan_new_view(new_view.view, view_changes);
+  if (encode_pre_prepares(plan) != new_view.pre_prepares) return reason::kNewViewWrongPrePrepares;
+  return validated(new NewViewMessage(sender, new_view.view, std::move(plan), copy(frame)));
 }
 
 }  // namespace loyal::pbft

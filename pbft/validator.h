@@ -14,8 +14,11 @@
 
 #include "common/bytes.h"
 #include "net/envelope.h"
+#include "crypto/signer.h"
 #include "pbft/messages.h"
+#include "pbft/new_view.h"
 #include "pbft/options.h"
+#include "pbft/view_change.h"
 #include "replica/protocol.h"
 #include "replica/request.h"
 #include "replica/request_auth.h"
@@ -73,10 +76,39 @@ class CheckpointVote final : public replica::ValidatedMessage {
   Bytes frame_;
 };
 
+// A VIEW-CHANGE whose checkpoint proof and prepared certificates all check out.
+class ViewChangeMessage final : public replica::ValidatedMessage {
+ public:
+  const CheckedViewChange& view_change() const { return view_change_; }
+
+ private:
+  friend class PbftValidator;
+  explicit ViewChangeMessage(CheckedViewChange view_change);
+  CheckedViewChange view_change_;
+};
+
+// A NEW-VIEW from the new view's primary with a quorum of valid VIEW-CHANGEs for its view from
+// distinct replicas, whose re-issued PRE-PREPAREs are exactly those the VIEW-CHANGEs imply.
+class NewViewMessage final : public replica::ValidatedMessage {
+ public:
+  View view() const { return view_; }
+  const NewViewPlan& plan() const { return plan_; }
+  const Bytes& frame() const { return frame_; }
+
+ private:
+  friend class PbftValidator;
+  NewViewMessage(ReplicaId sender, View view, NewViewPlan plan, Bytes frame);
+  View view_;
+  NewViewPlan plan_;
+  Bytes frame_;
+};
+
 class PbftValidator {
  public:
-  // `authenticator` checks the client requests inside batches; it must outlive the validator.
-  PbftValidator(const PbftOptions& options, const replica::RequestAuthenticator& authenticator);
+  // `authenticator` checks the client requests inside batches and `verifier` the replica
+  // signatures embedded in VIEW-CHANGE and NEW-VIEW; both must outlive the validator.
+  PbftValidator(const PbftOptions& options, const replica::RequestAuthenticator& authenticator,
+                const crypto::Verifier& verifier);
 
   // `frame` is the envelope's exact bytes; the returned message keeps a copy.
   replica::Validation validate(const net::Envelope& envelope, ByteView frame) const;
@@ -86,14 +118,22 @@ class PbftValidator {
   replica::Validation validate_prepare(ReplicaId sender, const net::Envelope& envelope, ByteView frame) const;
   replica::Validation validate_commit(ReplicaId sender, const net::Envelope& envelope, ByteView frame) const;
   replica::Validation validate_checkpoint(ReplicaId sender, const net::Envelope& envelope, ByteView frame) const;
+  replica::Validation validate_view_change(ReplicaId sender, const net::Envelope& envelope, ByteView frame) const;
+  replica::Validation validate_new_view(ReplicaId sender, const net::Envelope& envelope, ByteView frame) const;
+  // Embedded frames belong to the cluster of the envelope that carries them, which the pipeline's
+  // decoder has already checked.
+  EvidenceContext evidence_context(const net::Envelope& envelope) const;
   // Nullopt when every request in the batch may be ordered, else the reason to drop it.
   std::optional<std::string_view> check_batch(const replica::Batch& batch) const;
 
   std::uint32_t replica_count_;
   std::uint32_t checkpoint_interval_;
   std::uint32_t max_batch_requests_;
+  std::uint32_t quorum_;
+  std::uint32_t window_;
   net::DecodeLimits limits_;
   const replica::RequestAuthenticator& authenticator_;
+  const crypto::Verifier& verifier_;
 };
 
 }  // namespace loyal::pbft

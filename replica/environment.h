@@ -41,6 +41,10 @@ class ReplicaObserver {
   virtual void on_request_executed(ReplicaId replica, Sequence sequence, ClientId client,
                                    std::uint64_t request_number, ByteView operation, ByteView result) = 0;
   virtual void on_checkpoint(ReplicaId replica, Sequence sequence, const crypto::Digest& state_digest) = 0;
+  // State transfer replaced the replica's state with the snapshot at `sequence`; executions
+  // continue at sequence + 1 (possibly re-executing sequence numbers above it, on the new state).
+  virtual void on_state_installed(ReplicaId /*replica*/, Sequence /*sequence*/,
+                                  const crypto::Digest& /*state_digest*/) {}
 };
 
 }  // namespace loyal::replica

@@ -66,3 +66,24 @@ struct ClientEntry {
   lastRequestNumber @1 :UInt64;
   lastReply @2 :Data;                # the result of lastRequestNumber, resent on a duplicate
 }
+
+# State transfer. A checkpoint snapshot can be far larger than a frame (a key-value store of
+# 256 MiB), so it travels in chunks: the fetcher asks one peer for the bytes from `offset` on, the
+# peer answers with one chunk, the fetcher asks for the next offset. Both are signed like every
+# replica message; the snapshot itself is checked against `stateDigest` once whole.
+
+# Body of a state_request envelope.
+struct StateRequest {
+  sequence @0 :UInt64;
+  stateDigest @1 :Data;  # SHA-256 of the whole snapshot: which snapshot at `sequence` is wanted
+  offset @2 :UInt64;     # first byte wanted
+}
+
+# Body of a state_chunk envelope: bytes [offset, offset + data.size()) of the snapshot.
+struct StateChunk {
+  sequence @0 :UInt64;
+  stateDigest @1 :Data;
+  totalBytes @2 :UInt64;  # size of the whole snapshot
+  offset @3 :UInt64;
+  data @4 :Data;
+}

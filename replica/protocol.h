@@ -55,9 +55,9 @@ struct CommittedBatch {
 struct StableCheckpoint {
   Sequence sequence = 0;
   crypto::Digest state_digest;
-  // PBFT: the other replicas' matching signed CHECKPOINT envelopes (at least quorum - 1 of them;
-  // this replica's own vote is implied, as the core never sees its own signed frames). Empty for
-  // Raft and Paxos.
+  // PBFT: the matching signed CHECKPOINT envelopes that made it stable (a quorum of them, this
+  // replica's own included once the pipeline reported it through on_signed()). Empty for Raft
+  // and Paxos.
   std::vector<Bytes> proof;
 };
 
@@ -166,7 +166,9 @@ class Protocol {
 
   // The exact signed envelope the pipeline made of one of this core's Outgoing messages, for a
   // mode that keeps its own messages as evidence (PBFT's prepared certificates in VIEW-CHANGE).
-  // Called once per envelope, right after signing, before it is sent.
+  // Called once per envelope, right after signing, before it is sent. On a Byzantine replica the
+  // core sees what was actually sent (altered copies, one per destination, replays), not what it
+  // asked for: its evidence is as faulty as the replica.
   virtual void on_signed(const Outgoing& /*message*/, ByteView /*frame*/) {}
 };
 

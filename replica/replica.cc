@@ -1,5 +1,7 @@
 #include "replica/replica.h"
 
+#include <algorithm>
+
 #include "common/assert.h"
 #include "net/authentication.h"
 
@@ -11,7 +13,8 @@ Replica::Replica(ReplicaOptions options, ReplicaParts parts)
       protocol_(parts_.protocol.get()),
       application_(parts_.application.get()),
       decode_context_{options.cluster_id, options.mode, options.replica_count, options.client_count, options.limits},
-      batcher_(options.batching) {
+      batcher_(options.batching),
+      fetcher_(options.self, options.state_transfer) {
   LOYAL_ASSERT(protocol_ != nullptr && application_ != nullptr, "a replica needs a protocol and an application");
   LOYAL_ASSERT(parts_.signer != nullptr && parts_.verifier != nullptr && parts_.request_authenticator != nullptr,
                "a replica needs its crypto");
@@ -35,6 +38,8 @@ Inbound Replica::validate(ByteView frame) const {
   if (envelope.header.sender.index == options_.self) return std::string_view("from_self");
   if (!net::verify_envelope_signature(envelope, *parts_.verifier)) return std::string_view("bad_replica_signature");
   if (envelope.header.kind == net::MessageKind::forwarded_request) return validate_forwarded(envelope);
+  if (envelope.header.kind == net::MessageKind::state_request) return validate_state_request(envelope);
+  if (envelope.header.kind == net::MessageKind::state_chunk) return validate_state_chunk(envelope);
   if (envelope.header.kind == net::MessageKind::client_request || envelope.header.kind == net::MessageKind::client_reply) {
     return std::string_view("replica_sent_client_message");
   }
@@ -68,6 +73,18 @@ Inbound Replica::validate_forwarded(const net::Envelope& envelope) const {
   return validate_client_request(client_envelope, client_frame);
 }
 
+Inbound Replica::validate_state_request(const net::Envelope& envelope) const {
+  auto request = decode_state_request(envelope.body, options_.limits);
+  if (std::holds_alternative<net::DecodeError>(request)) return std::string_view("malformed_state_request");
+  return ValidatedStateRequest{envelope.header.sender.index, std::get<StateRequest>(request)};
+}
+
+Inbound Replica::validate_state_chunk(const net::Envelope& envelope) const {
+  auto chunk = decode_state_chunk(envelope.body, options_.limits);
+  if (std::holds_alternative<net::DecodeError>(chunk)) return std::string_view("malformed_state_chunk");
+  return ValidatedStateChunk{envelope.header.sender.index, std::move(std::get<StateChunk>(chunk))};
+}
+
 // ---- replica thread -----------------------------------------------------------------------
 
 void Replica::deliver(Inbound inbound) {
@@ -77,6 +94,10 @@ void Replica::deliver(Inbound inbound) {
   }
   if (auto* admitted = std::get_if<AdmittedRequest>(&inbound)) {
     admit(std::move(*admitted));
+  } else if (const auto* request = std::get_if<ValidatedStateRequest>(&inbound)) {
+    serve_state(*request);
+  } else if (const auto* chunk = std::get_if<ValidatedStateChunk>(&inbound)) {
+    on_state_chunk(*chunk);
   } else {
     Actions actions;
     protocol_->on_message(*std::get<std::unique_ptr<const ValidatedMessage>>(inbound), actions);
@@ -88,6 +109,12 @@ void Replica::deliver(Inbound inbound) {
 void Replica::on_tick() {
   ++now_;
   Actions actions;
+  {
+    // Before the core's tick: a fetch the core starts now has not waited a tick yet.
+    std::vector<Outgoing> requests;
+    if (fetcher_.on_tick(requests)) ++counters_.state_transfer_timeouts;
+    send_all(requests);
+  }
   protocol_->on_tick(actions);
   drain(actions);
   if (parts_.byzantine) {
@@ -175,8 +202,12 @@ void Replica::drain(Actions& actions) {
     LOYAL_ASSERT(actions.stable_checkpoint->sequence <= last_executed_,
                  "a stable checkpoint cannot be ahead of execution");
     snapshots_.discard_below(actions.stable_checkpoint->sequence);
+    if (fetcher_.active() && fetcher_.target().sequence <= actions.stable_checkpoint->sequence) {
+      fetcher_.cancel();
+      drop("state_fetch_overtaken_by_stable_checkpoint");
+    }
   }
-  if (actions.fetch_state) drop("state_fetch_not_available");
+  if (actions.fetch_state) start_state_fetch(std::move(*actions.fetch_state));
   if (!follow_up.empty()) drain(follow_up);
 }
 
@@ -259,7 +290,96 @@ void Replica::take_checkpoint(Actions& out) {
   snapshots_.add(last_executed_, std::move(snapshot), digest);
   ++counters_.checkpoints_taken;
   if (parts_.observer) parts_.observer->on_checkpoint(options_.self, last_executed_, digest);
+  if (fetcher_.active() && fetcher_.target().sequence == last_executed_ && fetcher_.target().state_digest == digest) {
+    fetcher_.cancel();
+    drop("state_fetch_reached_by_execution");
+  }
   protocol_->on_checkpoint_taken(last_executed_, digest, out);
+}
+
+// ---- state transfer -----------------------------------------------------------------------
+
+void Replica::serve_state(const ValidatedStateRequest& validated) {
+  const StateRequest& request = validated.request;
+  const SnapshotStore::Entry* entry = snapshots_.find(request.sequence);
+  if (entry == nullptr || entry->digest != request.state_digest) return drop("state_request_unknown_snapshot");
+  std::optional<StateChunk> chunk = serve_state_chunk(request, entry->bytes, options_.state_transfer.chunk_bytes);
+  if (!chunk) return drop("state_request_offset_out_of_range");
+  ++counters_.state_chunks_served;
+  send(Outgoing{validated.sender, net::MessageKind::state_chunk, encode_state_chunk(*chunk)});
+}
+
+void Replica::on_state_chunk(const ValidatedStateChunk& validated) {
+  std::vector<Outgoing> requests;
+  const StateFetcher::Outcome outcome = fetcher_.on_chunk(validated, requests);
+  switch (outcome.progress) {
+    case StateFetcher::Progress::ignored:
+    case StateFetcher::Progress::source_failed: drop(outcome.reason); break;
+    case StateFetcher::Progress::bad_snapshot:
+      ++counters_.bad_snapshots;
+      drop(outcome.reason);
+      break;
+    case StateFetcher::Progress::requested_more:
+    case StateFetcher::Progress::complete: break;
+  }
+  send_all(requests);
+  if (outcome.progress == StateFetcher::Progress::complete) install_state();
+}
+
+void Replica::start_state_fetch(StateFetch fetch) {
+  if (fetcher_.active() && fetch.sequence <= fetcher_.target().sequence) return drop("state_fetch_not_newer");
+  std::vector<Outgoing> requests;
+  if (const auto refused = fetcher_.start(std::move(fetch), requests)) return drop(*refused);
+  ++counters_.state_transfers_started;
+  send_all(requests);
+}
+
+void Replica::install_state() {
+  const StateFetch target = fetcher_.target();
+  Bytes snapshot = fetcher_.take_snapshot();
+  // The snapshot matches the digest the protocol vouches for, but is still decoded as untrusted
+  // bytes (a quorum could vouch for bytes this build cannot read), and larger than a frame.
+  net::DecodeLimits limits = options_.limits;
+  limits.max_frame_bytes = options_.state_transfer.max_snapshot_bytes;
+  limits.max_body_bytes = options_.state_transfer.max_snapshot_bytes;
+  limits.traversal_limit_words = options_.state_transfer.max_snapshot_bytes / 8;
+  auto decoded = decode_snapshot(snapshot, limits);
+  std::string_view refused;
+  if (std::holds_alternative<net::DecodeError>(decoded)) {
+    refused = "state_snapshot_malformed";
+  } else if (std::get<SnapshotContents>(decoded).sequence != target.sequence) {
+    refused = "state_snapshot_wrong_sequence";
+  } else if (const auto& clients = std::get<SnapshotContents>(decoded).clients;
+             !clients.empty() && clients.rbegin()->first >= options_.client_count) {
+    refused = "state_snapshot_unknown_client";
+  } else if (!application_->restore(std::get<SnapshotContents>(decoded).application).ok()) {
+    refused = "state_snapshot_not_restorable";
+  }
+  if (!refused.empty()) {
+    ++counters_.bad_snapshots;
+    drop(refused);
+    std::vector<Outgoing> requests;
+    fetcher_.reject_source(requests);
+    send_all(requests);
+    return;
+  }
+  fetcher_.finish();
+  client_table_.replace(std::move(std::get<SnapshotContents>(decoded).clients));
+  last_executed_ = target.sequence;
+  // Requests the snapshot executed will never execute here: they are no longer in flight.
+  std::erase_if(in_flight_, [&](const auto& request) { return !client_table_.is_new(request.first, request.second); });
+  // The installed snapshot is the new stable checkpoint: older ones will never be asked for.
+  snapshots_.discard_below(target.sequence);
+  snapshots_.add(target.sequence, std::move(snapshot), target.state_digest);
+  ++counters_.state_transfers_completed;
+  if (parts_.observer) parts_.observer->on_state_installed(options_.self, target.sequence, target.state_digest);
+  Actions actions;
+  protocol_->on_state_installed(target.sequence, target.state_digest, actions);
+  drain(actions);
+}
+
+void Replica::send_all(const std::vector<Outgoing>& messages) {
+  for (const Outgoing& message : messages) send(message);
 }
 
 }  // namespace loyal::replica

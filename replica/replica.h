@@ -5,7 +5,21 @@
 //  - batching on the leader, proposals while the core has room in its window;
 //  - execution of committed batches in order, each request at most once (the client table);
 //  - replies MAC'd for their client;
-//  - a checkpoint snapshot every K sequence numbers, discarded once a newer one is stable.
+//  - a checkpoint snapshot every K sequence numbers, discarded once a newer one is stable;
+//  - state transfer (replica/state_transfer.h): serving snapshot chunks to peers, and fetching
+//    and installing a snapshot when the protocol asks for one (Actions::fetch_state).
+//
+// Execution and state transfer: committed batches keep executing while a fetch is in progress.
+// The Protocol contract makes them gap-free from the last one committed, and this replica's
+// last_executed() always equals the core's last committed, so execute() asserts contiguity in
+// every case. A fetch ends in one of three ways:
+//  - installed: the application and client table become the snapshot's, last_executed() becomes
+//    its sequence (possibly lower than before, when this replica's own state had diverged), then
+//    Protocol::on_state_installed(), after which the core hands out batches from sequence + 1;
+//  - reached by execution: this replica took its own checkpoint at the target sequence with the
+//    target digest, or the protocol reported a stable checkpoint at or above it; the fetch is
+//    dropped (installing it would move the core below its own stable checkpoint);
+//  - replaced by a fetch for a higher sequence.
 //
 // Single-threaded and deterministic given its injected outbox, journal, state machine, crypto and
 // tick calls: the simulator runs this very class. The runtime splits each frame's handling in
@@ -33,6 +47,7 @@
 #include "replica/request_auth.h"
 #include "replica/snapshot.h"
 #include "replica/state_machine.h"
+#include "replica/state_transfer.h"
 
 namespace loyal::replica {
 
@@ -46,6 +61,9 @@ struct ReplicaOptions {
   std::uint32_t max_request_bytes = 64 * 1024;
   BatcherLimits batching;
   net::DecodeLimits limits;
+  // Chunk size served, the largest snapshot accepted (set it to the application's largest
+  // snapshot plus the client table), and the ticks before asking the next source.
+  StateTransferOptions state_transfer;
 };
 
 // Everything a Replica uses but does not own must outlive it.
@@ -70,7 +88,9 @@ struct AdmittedRequest {
 };
 
 // The result of validate(): what deliver() acts on, or why the frame was dropped.
-using Inbound = std::variant<AdmittedRequest, std::unique_ptr<const ValidatedMessage>, std::string_view>;
+// State transfer messages are the pipeline's own: they never reach the Protocol.
+using Inbound = std::variant<AdmittedRequest, std::unique_ptr<const ValidatedMessage>, ValidatedStateRequest,
+                             ValidatedStateChunk, std::string_view>;
 
 struct ReplicaCounters {
   std::map<std::string_view, std::uint64_t> dropped;  // by reason
@@ -80,6 +100,11 @@ struct ReplicaCounters {
   std::uint64_t checkpoints_taken = 0;
   std::uint64_t messages_sent = 0;
   std::uint64_t bytes_sent = 0;
+  std::uint64_t state_transfers_started = 0;
+  std::uint64_t state_transfers_completed = 0;   // snapshots installed
+  std::uint64_t state_transfer_timeouts = 0;     // a source did not answer in time: next source
+  std::uint64_t bad_snapshots = 0;               // digest mismatch or not installable: next source
+  std::uint64_t state_chunks_served = 0;
 };
 
 class Replica {
@@ -98,10 +123,15 @@ class Replica {
   const StateMachine& application() const { return *application_; }
   const ClientTable& client_table() const { return client_table_; }
   const Protocol& protocol() const { return *protocol_; }
+  // The snapshots this replica can serve (its own checkpoints and installed snapshots).
+  const SnapshotStore& snapshots() const { return snapshots_; }
+  bool fetching_state() const { return fetcher_.active(); }
 
  private:
   Inbound validate_client_request(const net::Envelope& envelope, ByteView frame) const;
   Inbound validate_forwarded(const net::Envelope& envelope) const;
+  Inbound validate_state_request(const net::Envelope& envelope) const;
+  Inbound validate_state_chunk(const net::Envelope& envelope) const;
 
   void admit(AdmittedRequest admitted);
   void propose_ready_batches();
@@ -113,6 +143,12 @@ class Replica {
   void execute(const CommittedBatch& committed, Actions& follow_up);
   void reply(ClientId client, std::uint64_t request_number, const Bytes& result);
   void take_checkpoint(Actions& out);
+  void serve_state(const ValidatedStateRequest& validated);
+  void on_state_chunk(const ValidatedStateChunk& validated);
+  void start_state_fetch(StateFetch fetch);
+  // Precondition: the fetcher just completed. Installs its snapshot, or rejects the source.
+  void install_state();
+  void send_all(const std::vector<Outgoing>& messages);
   void drop(std::string_view reason) { ++counters_.dropped[reason]; }
   bool leads() const;
 
@@ -126,6 +162,7 @@ class Replica {
   Batcher batcher_;
   ClientTable client_table_;
   SnapshotStore snapshots_;
+  StateFetcher fetcher_;
   Sequence last_executed_ = 0;
   // Requests this replica proposed that have not executed yet: not proposed twice while in flight.
   std::set<std::pair<ClientId, std::uint64_t>> in_flight_;

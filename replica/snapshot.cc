@@ -28,15 +28,18 @@ std::variant<SnapshotContents, net::DecodeError> decode_snapshot(ByteView bytes,
       bytes, limits, [](wire::Snapshot::Reader in) -> std::variant<SnapshotContents, net::DecodeError> {
         SnapshotContents contents;
         contents.sequence = in.getSequence();
-        contents.application.assign(in.getApplication().begin(), in.getApplication().end());
+        // Each field read once: every read counts against the traversal limit, and a snapshot's
+        // application part can be most of that budget.
+        const capnp::Data::Reader application = in.getApplication();
+        contents.application.assign(application.begin(), application.end());
         for (const auto entry : in.getClients()) {
           // Strictly increasing ids: one entry per client, in the canonical order.
           if (!contents.clients.empty() && entry.getClient() <= contents.clients.rbegin()->first) {
             return net::DecodeError::malformed;
           }
+          const capnp::Data::Reader reply = entry.getLastReply();
           contents.clients.emplace(entry.getClient(),
-                                   ClientTable::Entry{entry.getLastRequestNumber(),
-                                                      Bytes(entry.getLastReply().begin(), entry.getLastReply().end())});
+                                   ClientTable::Entry{entry.getLastRequestNumber(), Bytes(reply.begin(), reply.end())});
         }
         return contents;
       });

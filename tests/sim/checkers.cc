@@ -31,6 +31,7 @@ void Checkers::violation(std::string property, std::string details) {
 }
 
 void Checkers::on_batch_executed(ReplicaId replica, replica::Sequence sequence, const crypto::Digest& batch_digest) {
+  if (is_byzantine(replica)) return;
   executing_[replica] = LogPosition{sequence, 0};
   auto [it, first] = batches_.try_emplace(sequence, Agreed{batch_digest, replica});
   if (!first && it->second.digest != batch_digest) {
@@ -43,6 +44,7 @@ void Checkers::on_batch_executed(ReplicaId replica, replica::Sequence sequence, 
 
 void Checkers::on_request_executed(ReplicaId replica, replica::Sequence sequence, ClientId client,
                                    std::uint64_t request_number, ByteView, ByteView result) {
+  if (is_byzantine(replica)) return;
   const RequestId id{client, request_number};
   LogPosition& cursor = executing_[replica];
   if (cursor.sequence != sequence) cursor = LogPosition{sequence, 0};
@@ -88,6 +90,7 @@ void Checkers::check_real_time_order(const RequestId& id, const LogPosition& pos
 }
 
 void Checkers::on_checkpoint(ReplicaId replica, replica::Sequence sequence, const crypto::Digest& state_digest) {
+  if (is_byzantine(replica)) return;
   auto [it, first] = checkpoints_.try_emplace(sequence, Agreed{state_digest, replica});
   if (!first && it->second.digest != state_digest) {
     violation("checkpoint_digest", "replica " + std::to_string(replica) + " has state digest " +

@@ -17,8 +17,11 @@
 //  - integrity: replicas execute only requests that clients submitted;
 //  - progress: in the liveness phase, completed operations increase at least every
 //    `progress_bound_ticks`.
-// Every replica observed is taken to be correct: none is Byzantine yet, and a crashed replica is
-// correct up to its crash (after which it executes nothing).
+// Only correct replicas are judged: what a replica marked Byzantine executes and checkpoints is
+// ignored, so the log that clients' completions are judged against is the correct replicas' log.
+// A crashed replica is correct up to its crash (after which it executes nothing). Completions need
+// f+1 matching replies, so at least one comes from a correct replica, which observed the
+// execution before it replied.
 
 #include <cstdint>
 #include <map>
@@ -52,6 +55,11 @@ struct LogPosition {
 class Checkers final : public replica::ReplicaObserver {
  public:
   explicit Checkers(Tick progress_bound_ticks) : progress_bound_ticks_(progress_bound_ticks) {}
+
+  // From now on, `replica`'s observations are ignored: it is faulty (Byzantine), so nothing it
+  // executes or checkpoints says anything about the correct replicas.
+  void mark_byzantine(ReplicaId replica) { byzantine_.insert(replica); }
+  bool is_byzantine(ReplicaId replica) const { return byzantine_.contains(replica); }
 
   // The tick that the following observations belong to.
   void set_now(Tick now) { now_ = now; }
@@ -105,6 +113,7 @@ class Checkers final : public replica::ReplicaObserver {
   Tick progress_bound_ticks_;
   Tick now_ = 0;
   std::vector<Violation> violations_;
+  std::set<ReplicaId> byzantine_;
 
   std::map<replica::Sequence, Agreed> batches_;
   std::map<replica::Sequence, Agreed> checkpoints_;

@@ -31,7 +31,8 @@ NetworkConditions faulty_conditions(Prng& prng) {
 std::vector<ReplicaId> choose_victims(const FaultPlanInput& input, std::uint32_t count, Prng& prng) {
   std::vector<ReplicaId> candidates;
   for (ReplicaId r = 0; r < input.replica_count; ++r) {
-    if (r != input.primary) candidates.push_back(r);
+    const bool byzantine = std::find(input.byzantine.begin(), input.byzantine.end(), r) != input.byzantine.end();
+    if (r != input.primary && !byzantine) candidates.push_back(r);
   }
   std::vector<ReplicaId> victims;
   for (std::uint32_t i = 0; i < count && !candidates.empty(); ++i) {
@@ -114,11 +115,12 @@ FaultPlan plan_faults(const FaultPlanInput& input, Prng& prng) {
   plan.liveness_conditions.loss_per_mille = 0;
   if (input.mode == FaultMode::none) return plan;
 
-  const std::uint32_t f = input.max_faulty;
+  const auto byzantine = static_cast<std::uint32_t>(input.byzantine.size());
+  const std::uint32_t f = input.max_faulty > byzantine ? input.max_faulty - byzantine : 0;
   // crash alone crashes at least one replica; all may crash none, and partitions the rest.
   std::uint32_t crashes = 0;
   if (injects_crashes(input.mode)) {
-    crashes = static_cast<std::uint32_t>(prng.between(input.mode == FaultMode::crash ? 1 : 0, f));
+    crashes = static_cast<std::uint32_t>(prng.between(input.mode == FaultMode::crash && f > 0 ? 1 : 0, f));
   }
   const std::uint32_t victims = injects_network_faults(input.mode) ? f : crashes;
   plan.victims = choose_victims(input, victims, prng);

@@ -4,8 +4,9 @@
 //
 // A run has a safety phase (faults on, the first kSafetyPhasePercent of the ticks) and a liveness
 // phase (partitions healed, no loss; crashed replicas stay crashed) in which progress must resume.
-// Faults touch only the "victims": at most f replicas, never the primary (there is no view change
-// yet, so a primary that crashed or fell behind would stop the cluster for good). A victim may be
+// Faults touch only the "victims": at most f replicas, fewer by the number of Byzantine replicas
+// (which are faulty already and never victims), and never the primary (the plan was made before
+// view change, when a primary that crashed or fell behind stopped the cluster for good). A victim may be
 // isolated long enough to fall behind a stable checkpoint and, without state transfer, never catch
 // up; the other n - f replicas still make progress. So a victim counts against f whether it
 // crashes or is only cut off, and liveness is judged on client completions. For the same reason
@@ -64,6 +65,9 @@ struct FaultPlanInput {
   std::uint32_t max_faulty = 0;
   ReplicaId primary = 0;
   Tick ticks = 0;
+  // Byzantine replicas: already faulty, so they are never victims, and each one takes one of the f
+  // faults a run may have (victims = f minus their number, at least zero).
+  std::vector<ReplicaId> byzantine;
 };
 
 FaultPlan plan_faults(const FaultPlanInput& input, Prng& prng);

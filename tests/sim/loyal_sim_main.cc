@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "pbft/byzantine/byzantine_policy.h"
 #include "tests/sim/report.h"
 #include "tests/sim/simulation.h"
 
@@ -41,6 +42,14 @@ std::optional<SeedRange> parse_seed_range(std::string_view text) {
   return SeedRange{*first, *last};
 }
 
+std::string byzantine_modes() {
+  std::string list;
+  for (std::string_view name : loyal::pbft::byzantine_mode_names()) {
+    list += (list.empty() ? "" : ", ") + std::string(name);
+  }
+  return list;
+}
+
 int usage_error(const std::string& message) {
   std::cerr << "loyal-sim: " << message << "\n";
   return kExitUsage;
@@ -48,6 +57,7 @@ int usage_error(const std::string& message) {
 
 int report_cost(SimOptions options, const std::vector<std::uint32_t>& replica_counts) {
   options.faults = loyal::sim::FaultMode::none;
+  options.byzantine = {};
   std::vector<loyal::sim::CostRow> rows;
   int status = 0;
   for (std::uint32_t n : replica_counts) {
@@ -95,15 +105,16 @@ int main(int argc, char** argv) {
   std::string client_auth(loyal::cluster::to_string(options.client_auth));
   std::vector<std::uint32_t> replica_counts = {options.replicas};
   std::string seeds_text;
+  std::string byzantine_text;
   bool report = false;
   bool verbose = false;
 
   CLI::App app{
       "The deterministic simulator: N replicas running the real pipeline and protocol core and M clients\n"
       "running random key-value operations, over a seeded simulated network, with crash and network\n"
-      "faults. Checkers run after every tick: agreement, checkpoint digests, client operations against\n"
-      "the committed log (at most once, real-time order), and progress. Replaying a seed prints the\n"
-      "same output byte for byte.",
+      "faults and Byzantine replicas. Checkers run after every tick on the correct replicas: agreement,\n"
+      "checkpoint digests, client operations against the committed log (at most once, real-time\n"
+      "order), and progress. Replaying a seed prints the same output byte for byte.",
       "loyal-sim"};
   app.add_option("--protocol", protocol, "Replication protocol: pbft (raft and paxos are not available yet).")
       ->check(CLI::IsMember({"pbft", "raft", "paxos"}))
@@ -129,9 +140,15 @@ int main(int argc, char** argv) {
                  "What is injected: none; network (loss on the links of the faulty replicas and of clients,\n"
                  "duplication, latency jitter and reordering, partitions and one-way link cuts); crash (up\n"
                  "to f replicas, never the primary: there is no view change yet); all (network and crash).\n"
-                 "Faults touch at most f replicas, chosen by the seed.")
+                 "Faults touch at most f replicas, chosen by the seed (fewer by the --byzantine ones).")
       ->check(CLI::IsMember({"none", "network", "crash", "all"}))
       ->capture_default_str();
+  app.add_option("--byzantine", byzantine_text,
+                 "Byzantine replicas, counted towards f with the victims of --faults (at most f faulty in\n"
+                 "all; the checkers judge only the correct replicas). `random`: per seed, 1 to f replicas\n"
+                 "with a mode each drawn from the seed, the primary of view 0 included (a view change must\n"
+                 "replace it). Or REPLICA=MODE[,REPLICA=MODE...], such as 3=replay or 0=silent. Modes:\n" + byzantine_modes() + ".")
+      ->type_name("random|R=MODE,...");
   app.add_flag("--loss-on-every-link", options.loss_on_every_link,
                "Lose frames on every link, not only on links to or from the f faulty replicas and\n"
                "clients. Until state transfer exists, a replica that loses a message just before\n"
@@ -157,6 +174,11 @@ int main(int argc, char** argv) {
   options.faults = *loyal::sim::parse_fault_mode(faults);
   options.client_auth = *loyal::cluster::parse_client_auth(client_auth);
   if (replica_counts.empty()) return usage_error("--replicas needs a value");
+  {
+    auto byzantine = loyal::sim::parse_byzantine_spec(byzantine_text);
+    if (const auto* problem = std::get_if<std::string>(&byzantine)) return usage_error(*problem);
+    options.byzantine = std::get<loyal::sim::ByzantineSpec>(byzantine);
+  }
   options.replicas = replica_counts.front();
 
   if (report) return report_cost(options, replica_counts);

@@ -103,7 +103,7 @@ TEST(FaultPlan, TouchesAtMostFReplicasNeverThePrimaryAndHealsBeforeTheLivenessPh
   for (std::uint64_t seed = 1; seed <= 200; ++seed) {
     for (FaultMode mode : {FaultMode::network, FaultMode::crash, FaultMode::all}) {
       Prng prng(seed);
-      const FaultPlanInput input{mode, 7, 2, 0, 20000};
+      const FaultPlanInput input{mode, 7, 2, 0, 20000, {}};
       const FaultPlan plan = plan_faults(input, prng);
       EXPECT_LE(plan.victims.size(), 2u);
       EXPECT_EQ(plan.liveness_phase_start, 14000u);
@@ -144,7 +144,7 @@ TEST(FaultPlan, TouchesAtMostFReplicasNeverThePrimaryAndHealsBeforeTheLivenessPh
 
 TEST(FaultPlan, NoneInjectsNothing) {
   Prng prng(3);
-  const FaultPlan plan = plan_faults({FaultMode::none, 4, 1, 0, 1000}, prng);
+  const FaultPlan plan = plan_faults({FaultMode::none, 4, 1, 0, 1000, {}}, prng);
   EXPECT_TRUE(plan.events.empty());
   EXPECT_TRUE(plan.victims.empty());
   EXPECT_EQ(plan.safety_conditions, plan.liveness_conditions);

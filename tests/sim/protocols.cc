@@ -11,7 +11,7 @@ std::optional<std::string> protocol_unavailable(const SimOptions& options) {
          " is not available yet: its core does not exist; use --protocol pbft";
 }
 
-ProtocolFactory protocol_factory(const SimOptions& options) {
+ProtocolFactory protocol_factory(const SimOptions& options, const crypto::Verifier& verifier) {
   LOYAL_ASSERT(!protocol_unavailable(options), "only available protocols have a factory");
   pbft::PbftOptions pbft_options;
   pbft_options.replica_count = options.replicas;
@@ -20,13 +20,15 @@ ProtocolFactory protocol_factory(const SimOptions& options) {
   pbft_options.window = options.window;
   pbft_options.retransmit_ticks = options.retransmit_ticks;
   pbft_options.max_batch_requests = options.batch_max_requests;
-  return [pbft_options](ReplicaId self,
-                        const replica::RequestAuthenticator& authenticator) -> std::unique_ptr<replica::Protocol> {
+  return [pbft_options, &verifier](
+             ReplicaId self, const replica::RequestAuthenticator& authenticator) -> std::unique_ptr<replica::Protocol> {
     pbft::PbftOptions mine = pbft_options;
     mine.self = self;
-    return std::make_unique<pbft::PbftCore>(mine, authenticator);
+    return std::make_unique<pbft::PbftCore>(mine, authenticator, verifier);
   };
 }
+
+ReplicaId initial_leader(const SimOptions& options) { return pbft::primary_of(0, options.replicas); }
 
 std::map<std::string_view, std::uint64_t> ignored_messages(const replica::Protocol& protocol) {
   if (const auto* pbft_core = dynamic_cast<const pbft::PbftCore*>(&protocol)) return pbft_core->ignored();

@@ -34,7 +34,7 @@ std::string seed_line(const SimResult& result) {
   return "seed " + std::to_string(result.seed) + ": committed " + std::to_string(result.committed_requests) +
          " requests, " + std::to_string(result.checkpoints) + " checkpoints, " +
          std::to_string(result.network.messages_sent) + " messages, " + std::to_string(result.violations.size()) +
-         " violations";
+         " violations" + (result.byzantine.empty() ? "" : ", byzantine " + to_string(result.byzantine));
 }
 
 std::string replay_command(const SimOptions& options) {
@@ -43,6 +43,7 @@ std::string replay_command(const SimOptions& options) {
                         std::to_string(options.replicas) + " --clients " + std::to_string(options.clients) +
                         " --seed " + std::to_string(options.seed) + " --ticks " + std::to_string(options.ticks) +
                         " --faults " + std::string(to_string(options.faults));
+  if (!options.byzantine.empty()) command += " --byzantine " + to_string(options.byzantine);
   if (options.loss_on_every_link) command += " --loss-on-every-link";
   if (options.real_crypto) command += " --real-crypto";
   if (options.client_auth != defaults.client_auth) {

@@ -10,7 +10,8 @@
 
 namespace loyal::sim {
 
-// "seed 42: committed 3120 requests, 24 checkpoints, 51234 messages, 0 violations"
+// "seed 42: committed 3120 requests, 24 checkpoints, 51234 messages, 0 violations", followed by
+// ", byzantine 2=replay" when the run had Byzantine replicas (those `--byzantine random` drew).
 std::string seed_line(const SimResult& result);
 
 // The loyal-sim command line that reruns exactly `options` (test hooks have no flags and are

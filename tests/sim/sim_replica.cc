@@ -6,7 +6,8 @@ namespace loyal::sim {
 
 SimReplica::SimReplica(const replica::ReplicaOptions& options, cluster::ClientAuth client_auth,
                        const SimCrypto& crypto, const ProtocolFactory& make_protocol, SimNetwork& network,
-                       const Tick& clock, replica::ReplicaObserver* observer)
+                       const Tick& clock, replica::ReplicaObserver* observer,
+                       std::unique_ptr<replica::ByzantinePolicy> byzantine)
     : outbox_(network, clock, options.self),
       request_authenticator_(options.cluster_id, options.mode, options.self, client_auth, crypto.verifier(),
                              crypto.keys().clients_to_replica(options.self)) {
@@ -20,8 +21,9 @@ SimReplica::SimReplica(const replica::ReplicaOptions& options, cluster::ClientAu
       .outbox = &outbox_,
       .journal = &journal_,
       .observer = observer,
-      .byzantine = nullptr,
+      .byzantine = std::move(byzantine),
   };
+  byzantine_ = parts.byzantine.get();
   replica_ = std::make_unique<replica::Replica>(options, std::move(parts));
 }
 

@@ -56,7 +56,7 @@ class SimReplica {
  public:
   SimReplica(const replica::ReplicaOptions& options, cluster::ClientAuth client_auth, const SimCrypto& crypto,
              const ProtocolFactory& make_protocol, SimNetwork& network, const Tick& clock,
-             replica::ReplicaObserver* observer);
+             replica::ReplicaObserver* observer, std::unique_ptr<replica::ByzantinePolicy> byzantine = nullptr);
 
   void on_frame(ByteView frame);
   void on_tick();
@@ -64,12 +64,15 @@ class SimReplica {
   bool crashed() const { return crashed_; }
 
   const replica::Replica& replica() const { return *replica_; }
+  // The replica's Byzantine policy, or nullptr for a correct replica.
+  const replica::ByzantinePolicy* byzantine() const { return byzantine_; }
 
  private:
   NetworkOutbox outbox_;
   MemoryJournal journal_;
   replica::RequestAuthenticator request_authenticator_;
   std::unique_ptr<replica::Replica> replica_;
+  const replica::ByzantinePolicy* byzantine_ = nullptr;  // owned by replica_
   bool crashed_ = false;
 };
 

@@ -4,6 +4,7 @@
 #include <memory>
 
 #include "common/assert.h"
+#include "tests/sim/colluding_equivocation.h"
 #include "tests/sim/protocols.h"
 #include "tests/sim/sim_client.h"
 #include "tests/sim/sim_crypto.h"
@@ -36,7 +37,12 @@ class Simulation {
   std::vector<std::unique_ptr<SimReplica>> replicas_;
   std::vector<std::unique_ptr<SimClient>> clients_;
   FaultPlan plan_;
+  std::vector<ByzantineReplica> byzantine_;
 };
+
+// A salt for the Prng that draws `--byzantine random`: a stream of its own, so that runs without
+// Byzantine replicas draw exactly what they drew before the option existed.
+constexpr std::uint64_t kByzantineDrawSalt = 0x6279'7a61'6e74'696eULL;
 
 Simulation::Simulation(const SimOptions& options, std::ostream* trace)
     : options_(options),
@@ -45,7 +51,7 @@ Simulation::Simulation(const SimOptions& options, std::ostream* trace)
       crypto_(options.replicas, options.clients, options.seed, options.real_crypto),
       network_(seeds_.next()),
       checkers_(options.progress_bound_ticks) {
-  ProtocolFactory make_protocol = protocol_factory(options);
+  ProtocolFactory make_protocol = protocol_factory(options, crypto_.verifier());
   if (options.test.corrupt_batch) make_protocol = with_batch_corruption(make_protocol, *options.test.corrupt_batch);
 
   replica::ReplicaOptions replica_options;
@@ -56,10 +62,26 @@ Simulation::Simulation(const SimOptions& options, std::ostream* trace)
   replica_options.checkpoint_interval = options.checkpoint_interval;
   replica_options.batching.max_requests = options.batch_max_requests;
   replica_options.batching.linger_ticks = options.batch_linger_ticks;
+  const std::uint32_t max_faulty = cluster::max_faulty(options.protocol, options.replicas);
+  const ReplicaId primary = initial_leader(options);
+  Prng byzantine_draw(options.seed ^ kByzantineDrawSalt);
+  byzantine_ = choose_byzantine(options.byzantine, options.replicas, max_faulty, byzantine_draw);
+  std::vector<ReplicaId> faulty;  // Byzantine or colluding: left out of the checkers and of the victims
+  for (const ByzantineReplica& b : byzantine_) faulty.push_back(b.replica);
+  faulty.insert(faulty.end(), options.test.colluding_equivocators.begin(), options.test.colluding_equivocators.end());
+  for (ReplicaId r : faulty) checkers_.mark_byzantine(r);
   for (ReplicaId r = 0; r < options.replicas; ++r) {
     replica_options.self = r;
+    std::unique_ptr<replica::ByzantinePolicy> policy;
+    const auto assigned = std::find_if(byzantine_.begin(), byzantine_.end(),
+                                       [r](const ByzantineReplica& b) { return b.replica == r; });
+    if (assigned != byzantine_.end()) policy = make_sim_policy(*assigned, options.replicas, options.seed);
+    const auto& colluders = options.test.colluding_equivocators;
+    if (std::find(colluders.begin(), colluders.end(), r) != colluders.end()) {
+      policy = std::make_unique<ColludingEquivocation>(r, options.replicas, colluders);
+    }
     replicas_.push_back(std::make_unique<SimReplica>(replica_options, options.client_auth, crypto_, make_protocol,
-                                                     network_, now_, &checkers_));
+                                                     network_, now_, &checkers_, std::move(policy)));
   }
 
   client::ClientOptions client_options;
@@ -76,9 +98,10 @@ Simulation::Simulation(const SimOptions& options, std::ostream* trace)
   }
 
   Prng fault_prng(seeds_.next());
-  const ReplicaId primary = replicas_.front()->replica().status().leader.value_or(0);
+  LOYAL_ASSERT(replicas_.front()->replica().status().leader.value_or(primary) == primary,
+               "the simulator and the core agree on the first leader");
   plan_ = plan_faults(FaultPlanInput{options.faults, options.replicas, client_options.max_faulty, primary,
-                                     options.ticks},
+                                     options.ticks, faulty},
                       fault_prng);
   network_.set_conditions(plan_.safety_conditions);
   for (ReplicaId r = 0; r < options.replicas && !options.loss_on_every_link; ++r) {
@@ -121,7 +144,10 @@ SimResult Simulation::run() {
     *trace_ << "seed " << options_.seed << " fault plan: victims";
     for (ReplicaId r : plan_.victims) *trace_ << " " << r;
     const NetworkConditions& c = plan_.safety_conditions;
-    *trace_ << (plan_.victims.empty() ? " none" : "") << "; loss " << c.loss_per_mille << "/1000, duplication "
+    *trace_ << (plan_.victims.empty() ? " none" : "");
+    if (!byzantine_.empty()) *trace_ << "; byzantine " << to_string(byzantine_);
+    for (ReplicaId r : options_.test.colluding_equivocators) *trace_ << "; colluding equivocator " << r;
+    *trace_ << "; loss " << c.loss_per_mille << "/1000, duplication "
             << c.duplicate_per_mille << "/1000, latency " << c.min_latency_ticks << "-" << c.max_latency_ticks
             << " ticks, long tail " << c.long_tail_per_mille << "/1000 up to +" << c.long_tail_max_ticks << "\n";
   }
@@ -147,6 +173,7 @@ SimResult Simulation::run() {
   result.longest_liveness_wait = checkers_.longest_liveness_wait();
   result.safety_phase_completions = checkers_.completions() - result.liveness_phase_completions;
   result.network = network_.counters();
+  result.byzantine = byzantine_;
   for (ReplicaId r = 0; r < options_.replicas; ++r) {
     if (replicas_[r]->crashed()) result.crashed.push_back(r);
   }
@@ -166,7 +193,11 @@ void Simulation::print_summary(const SimResult& result) const {
   for (ReplicaId r = 0; r < options_.replicas; ++r) {
     const replica::Replica& replica = replicas_[r]->replica();
     const replica::ProtocolStatus status = replica.status();
-    out << "  replica " << r << (replicas_[r]->crashed() ? " (crashed)" : "") << ": executed "
+    out << "  replica " << r << (replicas_[r]->crashed() ? " (crashed)" : "");
+    if (const replica::ByzantinePolicy* policy = replicas_[r]->byzantine()) {
+      out << " (byzantine " << policy->name() << ")";
+    }
+    out << ": executed "
         << replica.counters().requests_executed << " requests up to sequence " << replica.last_executed()
         << ", stable checkpoint " << status.stable_checkpoint << ", sent " << replica.counters().messages_sent;
     for (const auto& [reason, count] : replica.counters().dropped) out << ", dropped " << count << " " << reason;
@@ -201,6 +232,19 @@ std::optional<std::string> check_options(const SimOptions& options) {
   }
   for (ReplicaId r : options.test.isolate_forever) {
     if (r >= options.replicas) return "isolated replica out of range";
+  }
+  if (auto problem = check_byzantine(options.byzantine, options.replicas,
+                                     cluster::max_faulty(options.protocol, options.replicas))) {
+    return problem;
+  }
+  for (ReplicaId r : options.test.colluding_equivocators) {
+    if (r >= options.replicas) return "colluding replica out of range";
+    for (const ByzantineReplica& b : options.byzantine.replicas) {
+      if (b.replica == r) return "a colluding replica cannot also have a Byzantine mode";
+    }
+  }
+  if (!options.test.colluding_equivocators.empty() && options.byzantine.random) {
+    return "colluding equivocators and --byzantine random do not mix";
   }
   if (options.test.corrupt_batch && options.test.corrupt_batch->replica >= options.replicas) {
     return "corrupted replica out of range";

@@ -19,6 +19,7 @@
 #include "cluster/cluster_config.h"
 #include "common/ids.h"
 #include "tests/sim/batch_corruption.h"
+#include "tests/sim/byzantine_setup.h"
 #include "tests/sim/checkers.h"
 #include "tests/sim/fault_plan.h"
 #include "tests/sim/sim_network.h"
@@ -38,6 +39,10 @@ struct TestHooks {
   std::optional<BatchCorruption> corrupt_batch;
   // Isolated from the first tick and never healed, even in the liveness phase.
   std::vector<ReplicaId> isolate_forever;
+  // Beyond the fault model: these replicas (more than f of them may be named, the primary among
+  // them) run the colluding equivocation of colluding_equivocation.h and are left out of the
+  // checkers, which must then see the correct replicas fork.
+  std::vector<ReplicaId> colluding_equivocators;
   friend bool operator==(const TestHooks&, const TestHooks&) = default;
 };
 
@@ -48,6 +53,8 @@ struct SimOptions {
   std::uint64_t seed = 1;
   Tick ticks = 20000;
   FaultMode faults = FaultMode::all;
+  // Byzantine replicas (byzantine_setup.h); they count towards f with the victims of `faults`.
+  ByzantineSpec byzantine;
   // Loss on every link, not only on links to or from a victim or a client (see fault_plan.h).
   // Until state transfer exists, a replica that is not a victim may then fall behind for good,
   // so progress may fail with more than f replicas behind or crashed.
@@ -79,6 +86,7 @@ struct SimResult {
   Tick longest_liveness_wait = 0;  // longest stretch of the liveness phase without a completion
   NetworkCounters network;
   std::vector<ReplicaId> crashed;
+  std::vector<ByzantineReplica> byzantine;  // the faulty replicas of this run and their modes
   std::vector<Violation> violations;
   friend bool operator==(const SimResult&, const SimResult&) = default;
 };

@@ -217,7 +217,7 @@ TEST_F(BackupTest, ReportsViewPrimaryAndProgressInItsStatus) {
 
 TEST(LargerCluster, FiveReplicasWithFOneNeedFourCommits) {
   TestKeys keys(5);
-  PbftCore core(small_options(1, 5, 1), keys.authenticator(1));
+  PbftCore core(small_options(1, 5, 1), keys.authenticator(1), keys.verifier());
   const TestBatch batch = make_batch(keys, 0, 1, 1);
   const auto from = [&](ReplicaId sender, MessageKind kind, const Bytes& body) {
     return deliver(core, keys, keys.frame(sender, kind, body));

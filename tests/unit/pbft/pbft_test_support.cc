@@ -41,6 +41,8 @@ PbftOptions small_options(ReplicaId self, std::uint32_t replica_count, std::uint
   options.window = 8;
   options.retransmit_ticks = 5;
   options.max_batch_requests = 16;
+  options.request_timeout_ticks = 20;
+  options.view_change_timeout_ticks = 20;
   return options;
 }
 

@@ -48,23 +48,43 @@ Bytes with_wrong_digest(net::MessageKind kind, ByteView body) {
 }  // namespace
 
 TestCluster::TestCluster(std::uint32_t replica_count, std::uint32_t max_faulty)
-    : keys_(replica_count), behaviour_(replica_count, Behaviour::correct), records_(replica_count) {
+    : keys_(replica_count),
+      replica_count_(replica_count),
+      behaviour_(replica_count, Behaviour::correct),
+      records_(replica_count) {
   for (ReplicaId replica = 0; replica < replica_count; ++replica) {
     cores_.push_back(
-        std::make_unique<PbftCore>(small_options(replica, replica_count, max_faulty), keys_.authenticator(replica)));
+        std::make_unique<PbftCore>(small_options(replica, replica_count, max_faulty), keys_.authenticator(replica),
+                                   keys_.verifier()));
   }
 }
 
 crypto::Digest TestCluster::propose(std::uint32_t requests) {
-  const ReplicaId primary = cores_[0]->primary();
+  std::optional<ReplicaId> chosen;
+  for (ReplicaId replica = 0; replica < cores_.size(); ++replica) {
+    if (cores_[replica]->can_propose() && (!chosen || cores_[replica]->view() > cores_[*chosen]->view())) {
+      chosen = replica;
+    }
+  }
+  LOYAL_ASSERT(chosen.has_value(), "the test proposes only when the primary has room");
+  const ReplicaId primary = *chosen;
   PbftCore& core = *cores_[primary];
-  LOYAL_ASSERT(core.can_propose(), "the test proposes only when the primary has room");
   const TestBatch batch = make_batch(keys_, 0, next_request_number_, requests);
   next_request_number_ += requests;
   replica::Actions actions;
   core.propose(batch.batch, batch.digest, actions);
   handle(primary, std::move(actions));
   return batch.digest;
+}
+
+std::uint64_t TestCluster::submit_pending() {
+  const std::uint64_t number = next_request_number_;
+  for (ReplicaId replica = 0; replica < cores_.size(); ++replica) {
+    replica::Actions actions;
+    cores_[replica]->on_request_pending(0, number, actions);
+    handle(replica, std::move(actions));
+  }
+  return number;
 }
 
 void TestCluster::run() {
@@ -143,6 +163,15 @@ void TestCluster::execute(ReplicaId replica, const replica::CommittedBatch& batc
   Bytes chained(record.state.bytes.begin(), record.state.bytes.end());
   chained.insert(chained.end(), batch.digest.bytes.begin(), batch.digest.bytes.end());
   record.state = crypto::sha256(chained);
+  if (!batch.batch.empty()) {
+    const auto decoded = replica::decode_batch(batch.batch, replica_count_, net::DecodeLimits{});
+    LOYAL_ASSERT(std::holds_alternative<replica::Batch>(decoded), "a committed batch decodes");
+    for (const replica::ClientRequest& request : std::get<replica::Batch>(decoded).requests) {
+      replica::Actions actions;
+      cores_[replica]->on_request_executed(request.client, request.request_number, actions);
+      handle(replica, std::move(actions));
+    }
+  }
   if (batch.sequence % small_options(replica).checkpoint_interval != 0) return;
   record.checkpoints_taken[batch.sequence] = record.state;
   replica::Actions actions;
@@ -157,6 +186,7 @@ void TestCluster::send(ReplicaId from, const replica::Outgoing& outgoing) {
     frames = garbage_frames(from, outgoing);
   } else {
     frames.push_back(keys_.frame(from, outgoing.kind, outgoing.body));
+    cores_[from]->on_signed(outgoing, frames.back());
   }
   for (ReplicaId to = 0; to < cores_.size(); ++to) {
     if (to == from || (outgoing.to != replica::Outgoing::kAllReplicas && outgoing.to != to)) continue;

@@ -36,9 +36,12 @@ class TestCluster {
   // A message for which this returns true is lost on its way from `from` to `to`.
   std::function<bool(ReplicaId from, ReplicaId to, net::MessageKind kind)> lose;
 
-  // The primary proposes a batch of `requests` fresh requests from client 0; nothing is
-  // delivered until run().
+  // The primary (of the highest view among replicas that can propose) proposes a batch of
+  // `requests` fresh requests from client 0; nothing is delivered until run().
   crypto::Digest propose(std::uint32_t requests = 1);
+  // A client request reaches every replica (the pipeline's on_request_pending), without being
+  // proposed; returns its request number.
+  std::uint64_t submit_pending();
   // Delivers queued messages in the order they were sent until none are left.
   void run();
   // `ticks` ticks at every replica (in replica order), running the network after each.
@@ -78,6 +81,7 @@ class TestCluster {
   void execute(ReplicaId replica, const replica::CommittedBatch& batch);
 
   TestKeys keys_;
+  std::uint32_t replica_count_;
   std::vector<std::unique_ptr<PbftCore>> cores_;
   std::vector<Behaviour> behaviour_;
   std::vector<ReplicaRecord> records_;

@@ -27,7 +27,7 @@ class ValidatorTest : public ::testing::Test {
   }
 
   TestKeys keys_{4};
-  PbftValidator validator_{small_options(1), keys_.authenticator(1)};
+  PbftValidator validator_{small_options(1), keys_.authenticator(1), keys_.verifier()};
 };
 
 TEST_F(ValidatorTest, AcceptsPrePrepareFromThePrimaryAndKeepsItsExactFrame) {
@@ -126,9 +126,10 @@ TEST_F(ValidatorTest, RefusesCheckpointsOffTheCheckpointInterval) {
   EXPECT_EQ(reason(2, MessageKind::checkpoint, checkpoint_body(0, digest)), reason::kCheckpointNotAtInterval);
 }
 
-TEST_F(ValidatorTest, RefusesKindsThatPbftsNormalCaseDoesNotUse) {
+TEST_F(ValidatorTest, RefusesKindsThatPbftDoesNotUse) {
   EXPECT_EQ(reason(2, MessageKind::client_reply, to_bytes("x")), reason::kUnexpectedKind);
-  EXPECT_EQ(reason(2, MessageKind::pbft_view_change, to_bytes("x")), reason::kUnexpectedKind);
+  EXPECT_EQ(reason(2, MessageKind::pbft_view_change, to_bytes("x")), reason::kMalformedViewChange);
+  EXPECT_EQ(reason(2, MessageKind::pbft_new_view, to_bytes("x")), reason::kMalformedNewView);
 }
 
 TEST_F(ValidatorTest, RefusesSendersThatAreNotReplicas) {

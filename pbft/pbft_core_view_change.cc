@@ -1,0 +1,304 @@
+// PbftCore's view change (Castro & Liskov, TOCS 2002, §4.4 with signatures): request timers,
+// VIEW-CHANGE, NEW-VIEW, joining a higher view, and this replica's own signed frames.
+
+#include <algorithm>
+#include <utility>
+
+#include "common/assert.h"
+#include "pbft/drop_reasons.h"
+#include "pbft/new_view.h"
+#include "pbft/pbft_core.h"
+
+namespace loyal::pbft {
+
+namespace {
+
+ViewChange to_wire(const CheckedViewChange& checked) {
+  ViewChange view_change{checked.view, checked.stable_sequence, checked.checkpoint_proof, {}};
+  for (const CheckedCertificate& certificate : checked.certificates) view_change.prepared.push_back(certificate.frames);
+  return view_change;
+}
+
+}  // namespace
+
+replica::Tick PbftCore::view_change_timeout() const {
+  return options_.view_change_timeout_ticks << failed_view_changes_;
+}
+
+// ---- request timers -----------------------------------------------------------------------
+
+void PbftCore::on_request_pending(ClientId client, std::uint64_t request_number, replica::Actions&) {
+  auto [it, inserted] = pending_requests_.try_emplace(client, request_number);
+  if (!inserted) it->second = std::max(it->second, request_number);
+  start_request_timer();
+}
+
+void PbftCore::on_request_executed(ClientId client, std::uint64_t request_number, replica::Actions&) {
+  const auto it = pending_requests_.find(client);
+  if (it != pending_requests_.end() && it->second <= request_number) pending_requests_.erase(it);
+  // The primary is making progress: give the requests still pending a whole timeout again.
+  request_deadline_.reset();
+  start_request_timer();
+}
+
+// Only backups suspect the primary, and only in a view that is running.
+void PbftCore::start_request_timer() {
+  if (!view_active_ || request_deadline_ || pending_requests_.empty() || options_.self == primary()) return;
+  request_deadline_ = now_ + options_.request_timeout_ticks;
+}
+
+// ---- own signed frames --------------------------------------------------------------------
+
+void PbftCore::on_signed(const replica::Outgoing& message, ByteView frame) {
+  const Bytes signed_frame(frame.begin(), frame.end());
+  switch (message.kind) {
+    case net::MessageKind::pbft_pre_prepare: {
+      const auto decoded = decode_pre_prepare(message.body, options_.limits);
+      if (!std::holds_alternative<PrePrepare>(decoded)) return;
+      const PrePrepare& pre_prepare = std::get<PrePrepare>(decoded);
+      const auto it = log_.find(pre_prepare.sequence);
+      if (it == log_.end()) return;
+      Slot& slot = it->second;
+      if (slot.pre_prepare && slot.pre_prepare->view == pre_prepare.view &&
+          slot.pre_prepare->digest == pre_prepare.batch_digest && slot.pre_prepare->frame.empty()) {
+        slot.pre_prepare->frame = signed_frame;
+      }
+      if (slot.last_prepared && slot.last_prepared->view == pre_prepare.view &&
+          slot.last_prepared->digest == pre_prepare.batch_digest && slot.last_prepared->pre_prepare_frame.empty()) {
+        slot.last_prepared->pre_prepare_frame = signed_frame;
+      }
+      return;
+    }
+    case net::MessageKind::pbft_prepare: {
+      const auto decoded = decode_prepare(message.body, options_.limits);
+      if (!std::holds_alternative<Prepare>(decoded)) return;
+      const Prepare& prepare = std::get<Prepare>(decoded);
+      const auto slot = log_.find(prepare.sequence);
+      if (slot == log_.end()) return;
+      const auto votes = slot->second.prepares.find(VoteKey{prepare.view, prepare.batch_digest});
+      if (votes == slot->second.prepares.end()) return;
+      const auto own = votes->second.find(options_.self);
+      if (own != votes->second.end() && own->second.empty()) own->second = signed_frame;
+      return;
+    }
+    case net::MessageKind::checkpoint: {
+      const auto decoded = replica::decode_checkpoint(message.body, options_.limits);
+      if (!std::holds_alternative<replica::CheckpointMessage>(decoded)) return;
+      const auto& checkpoint = std::get<replica::CheckpointMessage>(decoded);
+      if (checkpoint.sequence < low_watermark_ || checkpoint.sequence > high_watermark()) return;
+      if (checkpoints_.own(checkpoint.sequence) != checkpoint.state_digest &&
+          !(checkpoint.sequence == low_watermark_ && stable_certificate_ &&
+            stable_certificate_->state_digest == checkpoint.state_digest)) {
+        return;
+      }
+      own_checkpoint_frames_.try_emplace(checkpoint.sequence, signed_frame);
+      return;
+    }
+    case net::MessageKind::pbft_view_change: {
+      if (view_active_ || !own_view_change_.frame.empty()) return;
+      if (message.body != encode_view_change(to_wire(own_view_change_))) return;
+      own_view_change_.frame = signed_frame;
+      return;
+    }
+    default: return;
+  }
+}
+
+// ---- view change --------------------------------------------------------------------------
+
+void PbftCore::start_view_change(View view, replica::Actions& out) {
+  LOYAL_ASSERT(view > view_, "views only move forward");
+  view_ = view;
+  view_active_ = false;
+  request_deadline_.reset();
+  view_change_deadline_.reset();
+  new_view_body_.clear();
+  own_view_change_ = make_own_view_change();
+  for (auto it = view_changes_.begin(); it != view_changes_.end();) {
+    it = it->second.view < view_ ? view_changes_.erase(it) : std::next(it);
+  }
+  broadcast(net::MessageKind::pbft_view_change, encode_view_change(to_wire(own_view_change_)), out);
+  check_view_change_quorum(out);
+}
+
+std::vector<Bytes> PbftCore::checkpoint_proof() const {
+  if (low_watermark_ == 0 || !stable_certificate_) return {};
+  std::vector<Bytes> proof = stable_certificate_->frames;
+  const auto own = own_checkpoint_frames_.find(low_watermark_);
+  if (stable_certificate_->includes_own && own != own_checkpoint_frames_.end()) proof.push_back(own->second);
+  return proof;
+}
+
+CheckedViewChange PbftCore::make_own_view_change() const {
+  CheckedViewChange own;
+  own.sender = options_.self;
+  own.view = view_;
+  own.stable_sequence = low_watermark_;
+  if (stable_certificate_ && low_watermark_ > 0) {
+    own.stable_digest = stable_certificate_->state_digest;
+    own.checkpoint_signers = stable_certificate_->signers;
+    if (stable_certificate_->includes_own && own_checkpoint_frames_.contains(low_watermark_)) {
+      own.checkpoint_signers.push_back(options_.self);
+    }
+  }
+  own.checkpoint_proof = checkpoint_proof();
+  for (const auto& [sequence, slot] : log_) {
+    if (sequence <= low_watermark_ || !slot.last_prepared) continue;
+    const PreparedRecord& record = *slot.last_prepared;
+    // A certificate this replica cannot complete (its own frames not signed yet) is left out
+    // rather than sent invalid, which would make the whole VIEW-CHANGE invalid.
+    if (record.pre_prepare_frame.empty()) continue;
+    const ReplicaId primary = primary_of(record.view, options_.replica_count);
+    PreparedCertificateFrames frames{record.pre_prepare_frame, {}};
+    if (const auto votes = slot.prepares.find(VoteKey{record.view, record.digest}); votes != slot.prepares.end()) {
+      for (const auto& [sender, frame] : votes->second) {
+        if (frames.prepares.size() + 1 >= quorum_) break;
+        if (sender != primary && !frame.empty()) frames.prepares.push_back(frame);
+      }
+    }
+    if (frames.prepares.size() + 1 < quorum_) continue;
+    own.certificates.push_back(
+        CheckedCertificate{record.view, sequence, record.digest, record.batch, std::move(frames)});
+  }
+  return own;
+}
+
+void PbftCore::on_view_change(const ViewChangeMessage& message, replica::Actions& out) {
+  const CheckedViewChange& view_change = message.view_change();
+  if (view_change.view < view_ || (view_change.view == view_ && view_active_)) {
+    // The sender has not seen the NEW-VIEW of a view this replica leads: it may have been lost.
+    if (view_active_ && options_.self == primary() && !new_view_body_.empty()) {
+      out.send.push_back(replica::Outgoing{view_change.sender, net::MessageKind::pbft_new_view, new_view_body_});
+    }
+    return ignore(reason::kStaleViewChange);
+  }
+  const auto known = view_changes_.find(view_change.sender);
+  if (known != view_changes_.end() && known->second.view >= view_change.view) {
+    return ignore(reason::kStaleViewChange);
+  }
+  view_changes_.insert_or_assign(view_change.sender, view_change);
+  join_higher_view(out);
+  check_view_change_quorum(out);
+}
+
+// f+1 replicas asking for views above this replica's include a correct one, so this replica
+// joins the smallest of those views instead of waiting for its own timer.
+void PbftCore::join_higher_view(replica::Actions& out) {
+  std::vector<View> higher;
+  for (const auto& [sender, view_change] : view_changes_) {
+    if (view_change.view > view_) higher.push_back(view_change.view);
+  }
+  if (higher.size() < options_.max_faulty + 1) return;
+  start_view_change(*std::min_element(higher.begin(), higher.end()), out);
+}
+
+void PbftCore::check_view_change_quorum(replica::Actions& out) {
+  if (view_active_) return;
+  std::vector<const CheckedViewChange*> for_view;  // in replica order, this replica's in place
+  for (ReplicaId replica = 0; replica < options_.replica_count; ++replica) {
+    if (replica == options_.self) {
+      for_view.push_back(&own_view_change_);
+      continue;
+    }
+    const auto it = view_changes_.find(replica);
+    if (it != view_changes_.end() && it->second.view == view_) for_view.push_back(&it->second);
+  }
+  if (for_view.size() < quorum_) return;
+  // Paper: the timer for the new view starts once a quorum asks for it, so a lone replica whose
+  // request timer fired does not race through views on its own.
+  if (!view_change_deadline_) view_change_deadline_ = now_ + view_change_timeout();
+  if (options_.self != primary()) return;
+
+  std::vector<CheckedViewChange> chosen;
+  for (const CheckedViewChange* view_change : for_view) {
+    if (view_change->frame.empty()) continue;  // this replica's own, not signed yet
+    if (chosen.size() < quorum_) chosen.push_back(*view_change);
+  }
+  if (chosen.size() < quorum_) return;
+  const NewViewPlan plan = plan_new_view(view_, chosen);
+  NewView new_view{view_, {}, encode_pre_prepares(plan)};
+  for (const CheckedViewChange& view_change : chosen) new_view.view_changes.push_back(view_change.frame);
+  Bytes body = encode_new_view(new_view);
+  broadcast(net::MessageKind::pbft_new_view, body, out);
+  install_view(view_, plan, out);
+  new_view_body_ = std::move(body);
+}
+
+void PbftCore::on_new_view(const NewViewMessage& message, replica::Actions& out) {
+  if (message.view() < view_ || (message.view() == view_ && view_active_)) return ignore(reason::kStaleNewView);
+  install_view(message.view(), message.plan(), out);
+}
+
+void PbftCore::install_view(View view, const NewViewPlan& plan, replica::Actions& out) {
+  view_ = view;
+  view_active_ = true;
+  view_change_deadline_.reset();
+  failed_view_changes_ = 0;
+  own_view_change_ = CheckedViewChange{};
+  for (auto it = view_changes_.begin(); it != view_changes_.end();) {
+    it = it->second.view <= view_ ? view_changes_.erase(it) : std::next(it);
+  }
+  adopt_checkpoint(plan, out);
+
+  // Nothing above max-s prepared at a quorum, so nothing there committed anywhere.
+  log_.erase(log_.upper_bound(std::max(plan.max_s, low_watermark_)), log_.end());
+  const bool is_primary = options_.self == primary();
+  for (const PrePrepare& pre_prepare : plan.pre_prepares) {
+    if (!in_window(pre_prepare.sequence)) continue;
+    Slot& slot = log_[pre_prepare.sequence];
+    // A batch committed here is the one a quorum prepared, so O names it again; anything else
+    // would take more than f faulty replicas.
+    if (slot.committed_local && slot.pre_prepare && slot.pre_prepare->digest != pre_prepare.batch_digest) continue;
+    slot.pre_prepare = AcceptedPrePrepare{view, pre_prepare.batch_digest, pre_prepare.batch, {}};
+    slot.sent_pre_prepare = is_primary;
+    slot.sent_prepare = false;
+    slot.sent_commit = false;
+    // Votes of older views are no longer needed, except those backing the prepared record.
+    const bool has_record = slot.last_prepared.has_value();
+    const View record_view = has_record ? slot.last_prepared->view : 0;
+    for (auto it = slot.prepares.begin(); it != slot.prepares.end();) {
+      const bool keep = it->first.view == view || (has_record && it->first.view == record_view);
+      it = keep ? std::next(it) : slot.prepares.erase(it);
+    }
+    for (auto it = slot.commits.begin(); it != slot.commits.end();) {
+      it = it->first.view == view ? std::next(it) : slot.commits.erase(it);
+    }
+    if (is_primary) broadcast(net::MessageKind::pbft_pre_prepare, encode_pre_prepare(pre_prepare), out);
+  }
+  last_assigned_ = std::max(plan.max_s, low_watermark_);
+  request_deadline_.reset();
+  start_request_timer();
+  ticks_since_retransmit_ = 0;
+  progress_at_last_retransmit_.reset();
+}
+
+// The new view starts at min-s. A replica that has that checkpoint makes it stable; one that does
+// not fetch it.
+void PbftCore::adopt_checkpoint(const NewViewPlan& plan, replica::Actions& out) {
+  if (plan.min_s <= low_watermark_) return;
+  CheckpointCertificate certificate{plan.min_s, plan.min_s_digest, {}, {}, false};
+  for (std::size_t i = 0; i < plan.checkpoint_signers.size(); ++i) {
+    if (plan.checkpoint_signers[i] == options_.self) {
+      own_checkpoint_frames_.try_emplace(plan.min_s, plan.checkpoint_proof[i]);
+      continue;
+    }
+    certificate.signers.push_back(plan.checkpoint_signers[i]);
+    certificate.frames.push_back(plan.checkpoint_proof[i]);
+  }
+  certificate.includes_own = checkpoints_.own(plan.min_s) == plan.min_s_digest;
+  if (certificate.includes_own && last_committed_ >= plan.min_s) {
+    return advance_low_watermark(std::move(certificate), out);
+  }
+  request_state(certificate, out);
+}
+
+void PbftCore::retransmit_view_change(replica::Actions& out) {
+  broadcast(net::MessageKind::pbft_view_change, encode_view_change(to_wire(own_view_change_)), out);
+}
+
+void PbftCore::note_equivocation(ReplicaId sender, net::MessageKind kind, View view, Sequence sequence,
+                                 const Bytes* first, const Bytes& second) {
+  if (first != nullptr) equivocations_.record(sender, kind, view, sequence, *first, second);
+}
+
+}  // namespace loyal::pbft

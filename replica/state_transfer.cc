@@ -1,0 +1,188 @@
+#include "replica/state_transfer.h"
+
+#include <algorithm>
+#include <capnp/message.h>
+
+#include "common/assert.h"
+#include "net/untrusted_message.h"
+#include "replica/messages.capnp.h"
+
+namespace loyal::replica {
+
+namespace {
+
+capnp::Data::Reader as_data(ByteView bytes) { return {bytes.data(), bytes.size()}; }
+
+std::optional<crypto::Digest> read_digest(capnp::Data::Reader data) {
+  if (data.size() != crypto::Digest::kSize) return std::nullopt;
+  crypto::Digest digest;
+  std::copy(data.begin(), data.end(), digest.bytes.begin());
+  return digest;
+}
+
+}  // namespace
+
+Bytes encode_state_request(const StateRequest& request) {
+  capnp::MallocMessageBuilder message;
+  auto out = message.initRoot<wire::StateRequest>();
+  out.setSequence(request.sequence);
+  out.setStateDigest(as_data(request.state_digest.view()));
+  out.setOffset(request.offset);
+  return net::message_to_frame(message);
+}
+
+std::variant<StateRequest, net::DecodeError> decode_state_request(ByteView body, const net::DecodeLimits& limits) {
+  return net::decode_message<wire::StateRequest, StateRequest>(
+      body, limits, [](wire::StateRequest::Reader in) -> std::variant<StateRequest, net::DecodeError> {
+        const std::optional<crypto::Digest> digest = read_digest(in.getStateDigest());
+        if (!digest) return net::DecodeError::malformed;
+        return StateRequest{in.getSequence(), *digest, in.getOffset()};
+      });
+}
+
+Bytes encode_state_chunk(const StateChunk& chunk) {
+  capnp::MallocMessageBuilder message;
+  auto out = message.initRoot<wire::StateChunk>();
+  out.setSequence(chunk.sequence);
+  out.setStateDigest(as_data(chunk.state_digest.view()));
+  out.setTotalBytes(chunk.total_bytes);
+  out.setOffset(chunk.offset);
+  out.setData(as_data(chunk.data));
+  return net::message_to_frame(message);
+}
+
+std::variant<StateChunk, net::DecodeError> decode_state_chunk(ByteView body, const net::DecodeLimits& limits) {
+  return net::decode_message<wire::StateChunk, StateChunk>(
+      body, limits, [](wire::StateChunk::Reader in) -> std::variant<StateChunk, net::DecodeError> {
+        const std::optional<crypto::Digest> digest = read_digest(in.getStateDigest());
+        const auto data = in.getData();
+        const std::uint64_t total = in.getTotalBytes();
+        const std::uint64_t offset = in.getOffset();
+        if (!digest || data.size() == 0 || data.size() > kMaxStateChunkBytes) return net::DecodeError::malformed;
+        if (offset > total || data.size() > total - offset) return net::DecodeError::malformed;
+        return StateChunk{in.getSequence(), *digest, total, offset, Bytes(data.begin(), data.end())};
+      });
+}
+
+std::optional<StateChunk> serve_state_chunk(const StateRequest& request, ByteView snapshot, std::size_t chunk_bytes) {
+  LOYAL_ASSERT(chunk_bytes > 0 && chunk_bytes <= kMaxStateChunkBytes, "chunk size within the wire limit");
+  if (request.offset >= snapshot.size()) return std::nullopt;
+  const std::size_t begin = static_cast<std::size_t>(request.offset);
+  const std::size_t size = std::min(chunk_bytes, snapshot.size() - begin);
+  return StateChunk{request.sequence, request.state_digest, snapshot.size(), request.offset,
+                    Bytes(snapshot.begin() + static_cast<std::ptrdiff_t>(begin),
+                          snapshot.begin() + static_cast<std::ptrdiff_t>(begin + size))};
+}
+
+// ---- fetching -------------------------------------------------------------------------------
+
+StateFetcher::StateFetcher(ReplicaId self, StateTransferOptions options) : self_(self), options_(options) {
+  LOYAL_ASSERT(options_.chunk_bytes > 0 && options_.chunk_bytes <= kMaxStateChunkBytes,
+               "state chunk size within the wire limit");
+  LOYAL_ASSERT(options_.max_snapshot_bytes > 0, "a snapshot can hold something");
+  LOYAL_ASSERT(options_.timeout_ticks > 0, "state transfer timeout must be positive");
+}
+
+const StateFetch& StateFetcher::target() const {
+  LOYAL_ASSERT(target_.has_value(), "no state fetch in progress");
+  return *target_;
+}
+
+ReplicaId StateFetcher::source() const { return target().sources[source_index_]; }
+
+std::optional<std::string_view> StateFetcher::start(StateFetch fetch, std::vector<Outgoing>& out) {
+  std::erase(fetch.sources, self_);
+  if (fetch.sources.empty()) return std::string_view("state_fetch_without_sources");
+  target_ = std::move(fetch);
+  source_index_ = 0;
+  total_bytes_.reset();
+  received_.clear();
+  complete_ = false;
+  ticks_without_progress_ = 0;
+  failures_in_a_row_ = 0;
+  request_next(out);
+  return std::nullopt;
+}
+
+void StateFetcher::cancel() {
+  target_.reset();
+  total_bytes_.reset();
+  received_ = Bytes();
+  complete_ = false;
+}
+
+StateFetcher::Outcome StateFetcher::on_chunk(const ValidatedStateChunk& validated, std::vector<Outgoing>& out) {
+  const StateChunk& chunk = validated.chunk;
+  if (!target_ || complete_) return {Progress::ignored, "state_chunk_unexpected"};
+  if (chunk.sequence != target_->sequence || chunk.state_digest != target_->state_digest) {
+    return {Progress::ignored, "state_chunk_for_other_snapshot"};
+  }
+  if (validated.sender != source()) return {Progress::ignored, "state_chunk_not_from_source"};
+  // Late answers to an earlier request of this attempt (retransmitted, or duplicated by the network).
+  if (chunk.offset != received_.size()) return {Progress::ignored, "state_chunk_out_of_order"};
+
+  // From here on the chunk is the current source's answer to the current request: if it cannot
+  // be part of a snapshot we accept, the source is no use.
+  if (chunk.total_bytes > options_.max_snapshot_bytes) {
+    next_source_from_scratch(out);
+    return {Progress::source_failed, "state_chunk_snapshot_too_large"};
+  }
+  if (total_bytes_ && *total_bytes_ != chunk.total_bytes) {
+    next_source_from_scratch(out);
+    return {Progress::source_failed, "state_chunk_total_changed"};
+  }
+  total_bytes_ = chunk.total_bytes;
+  received_.insert(received_.end(), chunk.data.begin(), chunk.data.end());
+  ticks_without_progress_ = 0;
+  if (received_.size() < *total_bytes_) {
+    request_next(out);
+    return {Progress::requested_more, {}};
+  }
+  if (crypto::sha256(received_) != target_->state_digest) {
+    next_source_from_scratch(out);
+    return {Progress::bad_snapshot, "state_snapshot_digest_mismatch"};
+  }
+  complete_ = true;
+  return {Progress::complete, {}};
+}
+
+bool StateFetcher::on_tick(std::vector<Outgoing>& out) {
+  if (!target_ || complete_) return false;
+  if (++ticks_without_progress_ < options_.timeout_ticks) return false;
+  ticks_without_progress_ = 0;
+  failures_in_a_row_ = 0;
+  source_index_ = (source_index_ + 1) % target_->sources.size();
+  request_next(out);
+  return true;
+}
+
+Bytes StateFetcher::take_snapshot() {
+  LOYAL_ASSERT(target_ && complete_, "take_snapshot() only right after a complete chunk");
+  return std::move(received_);
+}
+
+void StateFetcher::finish() {
+  LOYAL_ASSERT(target_ && complete_, "finish() only after a complete fetch");
+  cancel();
+}
+
+void StateFetcher::reject_source(std::vector<Outgoing>& out) {
+  LOYAL_ASSERT(target_ && complete_, "reject_source() only after a complete fetch");
+  next_source_from_scratch(out);
+}
+
+void StateFetcher::request_next(std::vector<Outgoing>& out) {
+  out.push_back(Outgoing{source(), net::MessageKind::state_request,
+                         encode_state_request({target_->sequence, target_->state_digest, received_.size()})});
+}
+
+void StateFetcher::next_source_from_scratch(std::vector<Outgoing>& out) {
+  source_index_ = (source_index_ + 1) % target_->sources.size();
+  total_bytes_.reset();
+  received_ = Bytes();
+  complete_ = false;
+  ticks_without_progress_ = 0;
+  if (++failures_in_a_row_ < target_->sources.size()) request_next(out);
+}
+
+}  // namespace loyal::replica

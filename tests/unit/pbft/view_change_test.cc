@@ -1,0 +1,374 @@
+// View change at one core (Castro & Liskov, signature variant): VIEW-CHANGE and NEW-VIEW
+// validation, computing O, request timers, joining a higher view, and regression scenarios named
+// after the failure each one guards against. Whole clusters: view_change_cluster_test.cc.
+
+#include <gtest/gtest.h>
+
+#include "core_fixture.h"
+#include "pbft/new_view.h"
+#include "pbft/view_change.h"
+
+namespace loyal::pbft::testing {
+namespace {
+
+using net::MessageKind;
+
+// Signed evidence built by hand, as a faulty or a correct replica would send it.
+class Evidence {
+ public:
+  explicit Evidence(const TestKeys& keys) : keys_(keys) {}
+
+  PreparedCertificateFrames certificate(View view, Sequence sequence, const TestBatch& batch,
+                                        const std::vector<ReplicaId>& backups) const {
+    PreparedCertificateFrames frames{
+        keys_.frame(primary_of(view, keys_.replica_count()), MessageKind::pbft_pre_prepare,
+                    pre_prepare_body(view, sequence, batch)),
+        {}};
+    for (const ReplicaId backup : backups) {
+      frames.prepares.push_back(
+          keys_.frame(backup, MessageKind::pbft_prepare, prepare_body(view, sequence, batch.digest)));
+    }
+    return frames;
+  }
+
+  Bytes view_change_body(View view, std::vector<PreparedCertificateFrames> prepared = {}) const {
+    return encode_view_change(ViewChange{view, 0, {}, std::move(prepared)});
+  }
+  Bytes view_change(ReplicaId sender, View view, std::vector<PreparedCertificateFrames> prepared = {}) const {
+    return keys_.frame(sender, MessageKind::pbft_view_change, view_change_body(view, std::move(prepared)));
+  }
+
+  // The NEW-VIEW body a correct primary would send for these VIEW-CHANGE frames.
+  Bytes new_view_body(View view, const std::vector<Bytes>& view_changes) const {
+    std::vector<CheckedViewChange> checked;
+    for (const Bytes& frame : view_changes) {
+      checked.push_back(std::get<CheckedViewChange>(check_embedded_view_change(frame, context())));
+    }
+    return encode_new_view(NewView{view, view_changes, encode_pre_prepares(plan_new_view(view, checked))});
+  }
+
+  EvidenceContext context() const {
+    return EvidenceContext{keys_.decode_context(), 3, 8, 4, &keys_.verifier()};
+  }
+
+ private:
+  const TestKeys& keys_;
+};
+
+class ViewChangeTest : public CoreTest {
+ protected:
+  explicit ViewChangeTest(ReplicaId self = 1) : CoreTest(self) {}
+
+  // What the pipeline does with this core's own sends: sign them and hand the frames back.
+  void sign(const replica::Actions& actions) {
+    for (const replica::Outgoing& outgoing : actions.send) {
+      core_.on_signed(outgoing, keys_.frame(self_, outgoing.kind, outgoing.body));
+    }
+  }
+  Delivery deliver_signed(ReplicaId sender, MessageKind kind, const Bytes& body) {
+    Delivery delivery = from(sender, kind, body);
+    sign(delivery.actions);
+    return delivery;
+  }
+  replica::Actions tick(std::uint32_t ticks) {
+    replica::Actions all;
+    for (std::uint32_t i = 0; i < ticks; ++i) {
+      replica::Actions actions;
+      core_.on_tick(actions);
+      sign(actions);
+      for (replica::Outgoing& outgoing : actions.send) all.send.push_back(std::move(outgoing));
+    }
+    return all;
+  }
+
+  Evidence evidence_{keys_};
+};
+
+class NewPrimaryTest : public ViewChangeTest {
+ protected:
+  NewPrimaryTest() : ViewChangeTest(1) {}
+};
+
+class BackupViewChangeTest : public ViewChangeTest {
+ protected:
+  BackupViewChangeTest() : ViewChangeTest(2) {}
+};
+
+class OldPrimaryTest : public ViewChangeTest {
+ protected:
+  OldPrimaryTest() : ViewChangeTest(0) {}
+};
+
+
+// ---- messages ----------------------------------------------------------------------------------
+
+TEST(ViewChangeMessages, ViewChangeAndNewViewRoundTrip) {
+  const ViewChange view_change{
+      3, 8, {Bytes{1, 2}, Bytes{3}}, {PreparedCertificateFrames{Bytes{4}, {Bytes{5}, Bytes{6}}}}};
+  EXPECT_EQ(std::get<ViewChange>(decode_view_change(encode_view_change(view_change), {}, 8)), view_change);
+  const NewView new_view{3, {Bytes{7}}, {Bytes{8}, Bytes{9}}};
+  EXPECT_EQ(std::get<NewView>(decode_new_view(encode_new_view(new_view), {}, 8)), new_view);
+}
+
+TEST(ViewChangeMessages, ListsLongerThanTheirLimitAreMalformed) {
+  const ViewChange view_change{1, 0, {}, std::vector<PreparedCertificateFrames>(5, PreparedCertificateFrames{})};
+  EXPECT_TRUE(std::holds_alternative<net::DecodeError>(decode_view_change(encode_view_change(view_change), {}, 4)));
+  const NewView new_view{1, std::vector<Bytes>(5, Bytes{1}), {}};
+  EXPECT_TRUE(std::holds_alternative<net::DecodeError>(decode_new_view(encode_new_view(new_view), {}, 4)));
+}
+
+TEST(NewViewPlan, ReissuesTheHighestViewCertificateAndNullRequestsForGaps) {
+  TestKeys keys(4);
+  const Evidence evidence(keys);
+  const TestBatch old_batch = make_batch(keys, 1, 10, 1);
+  const TestBatch new_batch = make_batch(keys, 1, 20, 1);
+  const TestBatch third = make_batch(keys, 1, 30, 1);
+  std::vector<CheckedViewChange> view_changes;
+  for (const Bytes& frame : {evidence.view_change(0, 2, {evidence.certificate(0, 1, old_batch, {1, 2})}),
+                             evidence.view_change(2, 2, {evidence.certificate(1, 1, new_batch, {0, 2}),
+                                                         evidence.certificate(0, 3, third, {1, 3})}),
+                             evidence.view_change(3, 2)}) {
+    view_changes.push_back(std::get<CheckedViewChange>(check_embedded_view_change(frame, evidence.context())));
+  }
+  const NewViewPlan plan = plan_new_view(2, view_changes);
+  EXPECT_EQ(plan.min_s, 0u);
+  EXPECT_EQ(plan.max_s, 3u);
+  ASSERT_EQ(plan.pre_prepares.size(), 3u);
+  EXPECT_EQ(plan.pre_prepares[0], (PrePrepare{2, 1, new_batch.digest, new_batch.batch})) << "highest view wins";
+  EXPECT_EQ(plan.pre_prepares[1], (PrePrepare{2, 2, crypto::sha256({}), {}})) << "a null request fills the gap";
+  EXPECT_EQ(plan.pre_prepares[2], (PrePrepare{2, 3, third.digest, third.batch}));
+}
+
+// ---- validation --------------------------------------------------------------------------------
+
+TEST_F(NewPrimaryTest, ViewChangeFromANonMemberIsRejected) {
+  const Bytes body = evidence_.view_change_body(1);
+  for (const NodeId sender : {NodeId::replica(4), NodeId::replica(100), NodeId::client(0)}) {
+    const net::Envelope envelope{{kClusterId, ProtocolMode::pbft, sender, MessageKind::pbft_view_change}, body,
+                                 net::NoAuthenticator{}};
+    const replica::Validation validation =
+        core_.validate(envelope, keys_.frame(0, MessageKind::pbft_view_change, body));
+    ASSERT_TRUE(std::holds_alternative<std::string_view>(validation));
+    EXPECT_EQ(std::get<std::string_view>(validation), reason::kSenderNotReplica);
+  }
+  // Nor can a non-member's VIEW-CHANGE ride inside a NEW-VIEW: it does not decode as a member's.
+  TestKeys bigger(5);
+  const Bytes outsider = bigger.frame(4, MessageKind::pbft_view_change, body);
+  EXPECT_TRUE(std::holds_alternative<std::string_view>(check_embedded_view_change(outsider, evidence_.context())));
+}
+
+TEST_F(NewPrimaryTest, ViewChangeWithAnInvalidCertificateIsRejected) {
+  const TestBatch batch = batch_for(1);
+  // Prepares from only one backup.
+  EXPECT_EQ(from(2, MessageKind::pbft_view_change,
+                 evidence_.view_change_body(1, {evidence_.certificate(0, 1, batch, {2})}))
+                .dropped,
+            reason::kBadPreparedCertificate);
+  // A PREPARE with a broken signature.
+  PreparedCertificateFrames forged = evidence_.certificate(0, 1, batch, {2, 3});
+  forged.prepares[1][forged.prepares[1].size() - 1] ^= 0x01;
+  EXPECT_EQ(from(2, MessageKind::pbft_view_change, evidence_.view_change_body(1, {forged})).dropped,
+            reason::kBadPreparedCertificate);
+  // A pre-prepare not from that view's primary.
+  PreparedCertificateFrames wrong_primary = evidence_.certificate(0, 1, batch, {2, 3});
+  wrong_primary.pre_prepare = keys_.frame(3, MessageKind::pbft_pre_prepare, pre_prepare_body(0, 1, batch));
+  EXPECT_EQ(from(2, MessageKind::pbft_view_change, evidence_.view_change_body(1, {wrong_primary})).dropped,
+            reason::kBadPreparedCertificate);
+  // PREPAREs for another digest.
+  PreparedCertificateFrames mismatched = evidence_.certificate(0, 1, batch, {2, 3});
+  mismatched.prepares[0] = keys_.frame(2, MessageKind::pbft_prepare, prepare_body(0, 1, batch_for(2).digest));
+  EXPECT_EQ(from(2, MessageKind::pbft_view_change, evidence_.view_change_body(1, {mismatched})).dropped,
+            reason::kBadPreparedCertificate);
+  // A checkpoint proof at sequence 4 with one signature.
+  const Bytes proof_body = encode_view_change(
+      ViewChange{1, 4, {keys_.frame(0, MessageKind::checkpoint, checkpoint_body(4, state_digest("s")))}, {}});
+  EXPECT_EQ(from(2, MessageKind::pbft_view_change, proof_body).dropped, reason::kBadCheckpointProof);
+  // And a valid one is accepted.
+  EXPECT_FALSE(from(2, MessageKind::pbft_view_change,
+                    evidence_.view_change_body(1, {evidence_.certificate(0, 1, batch, {2, 3})}))
+                   .dropped);
+}
+
+TEST_F(BackupViewChangeTest, NewViewWithoutTwoFPlusOneValidViewChangesIsRejected) {
+  const std::vector<Bytes> quorum{evidence_.view_change(0, 1), evidence_.view_change(1, 1),
+                                  evidence_.view_change(3, 1)};
+  const std::vector<Bytes> two(quorum.begin(), quorum.begin() + 2);
+  EXPECT_EQ(from(1, MessageKind::pbft_new_view, evidence_.new_view_body(1, two)).dropped,
+            reason::kNewViewTooFewViewChanges);
+
+  // The same VIEW-CHANGE twice does not count twice.
+  std::vector<Bytes> repeated = two;
+  repeated.push_back(two[0]);
+  EXPECT_EQ(from(1, MessageKind::pbft_new_view,
+                 encode_new_view(NewView{1, repeated, {}}))
+                .dropped,
+            reason::kNewViewBadViewChange);
+
+  // An invalid VIEW-CHANGE (a broken signature) cannot make up the quorum.
+  std::vector<Bytes> with_invalid = two;
+  Bytes broken = quorum[2];
+  broken[broken.size() - 1] ^= 0x01;
+  with_invalid.push_back(broken);
+  EXPECT_EQ(from(1, MessageKind::pbft_new_view, encode_new_view(NewView{1, with_invalid, {}})).dropped,
+            reason::kNewViewBadViewChange);
+
+  // VIEW-CHANGEs for another view.
+  const std::vector<Bytes> other_view{evidence_.view_change(0, 5), evidence_.view_change(1, 5),
+                                      evidence_.view_change(3, 5)};
+  EXPECT_EQ(from(1, MessageKind::pbft_new_view, encode_new_view(NewView{1, other_view, {}})).dropped,
+            reason::kNewViewBadViewChange);
+
+  // Not from the new view's primary.
+  EXPECT_EQ(from(3, MessageKind::pbft_new_view, evidence_.new_view_body(1, quorum)).dropped,
+            reason::kNewViewNotFromPrimary);
+
+  // Re-issued PRE-PREPAREs that V does not imply.
+  NewView padded{1, quorum, {encode_pre_prepare(PrePrepare{1, 1, crypto::sha256({}), {}})}};
+  EXPECT_EQ(from(1, MessageKind::pbft_new_view, encode_new_view(padded)).dropped, reason::kNewViewWrongPrePrepares);
+
+  EXPECT_EQ(core_.view(), 0u);
+  const Delivery accepted = from(1, MessageKind::pbft_new_view, evidence_.new_view_body(1, quorum));
+  EXPECT_FALSE(accepted.dropped);
+  EXPECT_EQ(core_.view(), 1u);
+  EXPECT_FALSE(core_.in_view_change());
+  EXPECT_EQ(core_.status().leader, ReplicaId{1});
+}
+
+TEST_F(BackupViewChangeTest, ABackupBehindTheNewViewsCheckpointFetchesIt) {
+  const crypto::Digest digest = state_digest("state 4");
+  std::vector<Bytes> proof;
+  for (const ReplicaId signer : {0u, 1u, 3u}) {
+    proof.push_back(keys_.frame(signer, MessageKind::checkpoint, checkpoint_body(4, digest)));
+  }
+  const std::vector<Bytes> view_changes{
+      keys_.frame(0, MessageKind::pbft_view_change, encode_view_change(ViewChange{1, 4, proof, {}})),
+      evidence_.view_change(1, 1), evidence_.view_change(3, 1)};
+  const Delivery delivery = from(1, MessageKind::pbft_new_view, evidence_.new_view_body(1, view_changes));
+  ASSERT_FALSE(delivery.dropped);
+  EXPECT_EQ(core_.view(), 1u);
+  ASSERT_TRUE(delivery.actions.fetch_state);
+  EXPECT_EQ(delivery.actions.fetch_state->sequence, 4u);
+  EXPECT_EQ(delivery.actions.fetch_state->state_digest, digest);
+  EXPECT_EQ(delivery.actions.fetch_state->sources, (std::vector<ReplicaId>{0, 1, 3}));
+}
+
+TEST_F(BackupViewChangeTest, ABatchCommittedInAnEarlierViewIsNotReplacedByANewPrimary) {
+  const TestBatch committed = batch_for(2);
+  commit_slot(2);  // committed-local, waiting for sequence 1
+  ASSERT_TRUE(core_.slot(2)->committed_local);
+  const crypto::Digest digest = state_digest("state 4");
+  std::vector<Bytes> proof;
+  for (const ReplicaId signer : {0u, 1u, 3u}) {
+    proof.push_back(keys_.frame(signer, MessageKind::checkpoint, checkpoint_body(4, digest)));
+  }
+  const std::vector<Bytes> view_changes{
+      keys_.frame(0, MessageKind::pbft_view_change, encode_view_change(ViewChange{1, 4, proof, {}})),
+      evidence_.view_change(1, 1), evidence_.view_change(3, 1)};
+  ASSERT_FALSE(from(1, MessageKind::pbft_new_view, evidence_.new_view_body(1, view_changes)).dropped);
+  ASSERT_EQ(core_.low_watermark(), 0u) << "behind: the checkpoint is being fetched";
+  EXPECT_TRUE(pre_prepare(2, batch_for(7), 1).actions.empty());
+  EXPECT_EQ(ignored(reason::kConflictingPrePrepare), 1u);
+  EXPECT_EQ(core_.slot(2)->pre_prepare->digest, committed.digest);
+}
+
+// Guards against one replica's VIEW-CHANGE with invalid certificates masking valid ones: a forged
+// certificate for a higher view, if it counted, would replace the batch that really prepared.
+TEST_F(NewPrimaryTest, OneViewChangeWithInvalidCertificatesDoesNotMaskOtherReplicasValidOnes) {
+  const TestBatch prepared_batch = batch_for(1);
+  const TestBatch forged_batch = batch_for(2);
+  // Replica 3 claims a certificate for sequence 1 from view 0 with a forged PREPARE (signed by 3
+  // for replica 2's slot), so its whole VIEW-CHANGE is invalid.
+  PreparedCertificateFrames forged = evidence_.certificate(0, 1, forged_batch, {3, 3});
+  EXPECT_EQ(from(3, MessageKind::pbft_view_change, evidence_.view_change_body(1, {forged})).dropped,
+            reason::kBadPreparedCertificate);
+  // Replicas 0 and 2 report what really prepared.
+  EXPECT_FALSE(from(2, MessageKind::pbft_view_change,
+                    evidence_.view_change_body(1, {evidence_.certificate(0, 1, prepared_batch, {2, 3})}))
+                   .dropped);
+  const Delivery joined = deliver_signed(0, MessageKind::pbft_view_change, evidence_.view_change_body(1));
+  ASSERT_EQ(sent_of_kind(joined.actions, MessageKind::pbft_view_change).size(), 1u) << "f+1 ask for view 1";
+  EXPECT_TRUE(core_.in_view_change());
+  EXPECT_EQ(core_.status().leader, std::nullopt);
+
+  // Its own VIEW-CHANGE is signed only after it was sent; the NEW-VIEW follows at the next tick.
+  const replica::Actions ticked = tick(1);
+  const std::vector<replica::Outgoing> new_views = sent_of_kind(ticked, MessageKind::pbft_new_view);
+  ASSERT_EQ(new_views.size(), 1u);
+  const NewView new_view = std::get<NewView>(decode_new_view(new_views[0].body, {}, 8));
+  ASSERT_EQ(new_view.pre_prepares.size(), 1u);
+  EXPECT_EQ(std::get<PrePrepare>(decode_pre_prepare(new_view.pre_prepares[0], {})),
+            (PrePrepare{1, 1, prepared_batch.digest, prepared_batch.batch}));
+  EXPECT_EQ(core_.view(), 1u);
+  EXPECT_TRUE(core_.can_propose());
+  ASSERT_EQ(sent_of_kind(ticked, MessageKind::pbft_pre_prepare).size(), 1u) << "O goes out as signed PRE-PREPAREs";
+}
+
+TEST_F(BackupViewChangeTest, JoinsTheSmallestHigherViewAfterFPlusOneViewChanges) {
+  EXPECT_TRUE(from(0, MessageKind::pbft_view_change, evidence_.view_change_body(3)).actions.send.empty())
+      << "f view changes may all be faulty";
+  EXPECT_EQ(core_.view(), 0u);
+  const Delivery second = from(3, MessageKind::pbft_view_change, evidence_.view_change_body(5));
+  const std::vector<replica::Outgoing> sent = sent_of_kind(second.actions, MessageKind::pbft_view_change);
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_EQ(std::get<ViewChange>(decode_view_change(sent[0].body, {}, 8)).view, 3u);
+  EXPECT_EQ(core_.view(), 3u);
+  EXPECT_TRUE(core_.in_view_change());
+  EXPECT_EQ(ignored(reason::kInViewChange), 0u);
+  EXPECT_TRUE(prepare(3, 1, batch_for(1).digest).actions.empty());
+  EXPECT_EQ(ignored(reason::kInViewChange), 1u) << "normal-case messages wait for the NEW-VIEW";
+}
+
+TEST_F(BackupViewChangeTest, RequestTimerStartsAtABackupAndAnExecutionRestartsIt) {
+  replica::Actions actions;
+  core_.on_request_pending(0, 1, actions);
+  EXPECT_TRUE(sent_of_kind(tick(19), MessageKind::pbft_view_change).empty());
+  core_.on_request_pending(0, 2, actions);
+  core_.on_request_executed(0, 1, actions);  // restarts the timer: request 2 is still pending
+  EXPECT_TRUE(sent_of_kind(tick(19), MessageKind::pbft_view_change).empty());
+  const replica::Actions fired = tick(1);
+  const std::vector<replica::Outgoing> sent = sent_of_kind(fired, MessageKind::pbft_view_change);
+  ASSERT_EQ(sent.size(), 1u);
+  const ViewChange view_change = std::get<ViewChange>(decode_view_change(sent[0].body, {}, 8));
+  EXPECT_EQ(view_change.view, 1u);
+  EXPECT_EQ(view_change.stable_sequence, 0u);
+  EXPECT_EQ(core_.status().leader, std::nullopt);
+  // Re-sent every retransmission period while the view change lasts.
+  EXPECT_EQ(sent_of_kind(tick(5), MessageKind::pbft_view_change).size(), 1u);
+}
+
+TEST_F(BackupViewChangeTest, NoTimerWhenEveryPendingRequestExecuted) {
+  replica::Actions actions;
+  core_.on_request_pending(0, 1, actions);
+  core_.on_request_executed(0, 1, actions);
+  EXPECT_TRUE(sent_of_kind(tick(100), MessageKind::pbft_view_change).empty());
+  EXPECT_FALSE(core_.in_view_change());
+}
+
+TEST_F(OldPrimaryTest, ThePrimaryDoesNotSuspectItself) {
+  replica::Actions actions;
+  core_.on_request_pending(0, 1, actions);
+  EXPECT_TRUE(sent_of_kind(tick(100), MessageKind::pbft_view_change).empty());
+}
+
+TEST_F(BackupViewChangeTest, AViewChangeCarriesThisReplicasPreparedCertificates) {
+  const TestBatch batch = batch_for(1);
+  sign(pre_prepare(1, batch).actions);  // its own PREPARE, signed
+  sign(prepare(3, 1, batch.digest).actions);  // prepared: COMMIT
+  ASSERT_TRUE(core_.slot(1)->sent_commit);
+  replica::Actions actions;
+  core_.on_request_pending(0, 1, actions);
+  const replica::Actions fired = tick(20);
+  const std::vector<replica::Outgoing> sent = sent_of_kind(fired, MessageKind::pbft_view_change);
+  ASSERT_EQ(sent.size(), 1u);
+  // Other replicas accept it, certificate and all.
+  const Bytes frame = keys_.frame(2, MessageKind::pbft_view_change, sent[0].body);
+  const auto checked = check_embedded_view_change(frame, evidence_.context());
+  ASSERT_TRUE(std::holds_alternative<CheckedViewChange>(checked));
+  const CheckedViewChange& view_change = std::get<CheckedViewChange>(checked);
+  ASSERT_EQ(view_change.certificates.size(), 1u);
+  EXPECT_EQ(view_change.certificates[0].sequence, 1u);
+  EXPECT_EQ(view_change.certificates[0].digest, batch.digest);
+}
+
+}  // namespace
+}  // namespace loyal::pbft::testing
