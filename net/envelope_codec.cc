@@ -6,6 +6,7 @@
 #include <capnp/message.h>
 
 #include "net/envelope.capnp.h"
+#include "net/capnp_data.h"
 #include "net/untrusted_message.h"
 
 namespace loyal::net {
@@ -32,7 +33,6 @@ struct AuthenticatorWords {
   std::size_t operator()(const MacVector& macs) const { return macs.size() * (1 + words_for(crypto::Mac::kSize)); }
 };
 
-capnp::Data::Reader as_data(ByteView bytes) { return {bytes.data(), bytes.size()}; }
 
 struct AuthenticatorWriter {
   wire::Envelope::Authenticator::Builder out;

@@ -5,22 +5,16 @@
 
 #include <capnp/message.h>
 
+#include "net/capnp_data.h"
 #include "net/untrusted_message.h"
 #include "pbft/pbft.capnp.h"
 
 namespace loyal::pbft {
 
+using net::as_data;
+using net::read_digest;
+
 namespace {
-
-capnp::Data::Reader as_data(ByteView bytes) { return {bytes.data(), bytes.size()}; }
-
-std::optional<crypto::Digest> read_digest(capnp::Data::Reader data) {
-  if (data.size() != crypto::Digest::kSize) return std::nullopt;
-  crypto::Digest digest;
-  std::copy(data.begin(), data.end(), digest.bytes.begin());
-  return digest;
-}
-
 
 // PREPARE and COMMIT share their fields; the envelope kind, which the signature covers, is what
 // keeps a replica's PREPARE from being replayed as its COMMIT.

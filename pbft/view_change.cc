@@ -8,6 +8,7 @@
 #include <capnp/message.h>
 
 #include "net/authentication.h"
+#include "net/capnp_data.h"
 #include "net/untrusted_message.h"
 #include "pbft/drop_reasons.h"
 #include "pbft/pbft.capnp.h"
@@ -15,10 +16,10 @@
 
 namespace loyal::pbft {
 
-namespace {
+using net::as_data;
+using net::to_bytes;
 
-capnp::Data::Reader as_data(ByteView bytes) { return {bytes.data(), bytes.size()}; }
-Bytes to_bytes(capnp::Data::Reader data) { return Bytes(data.begin(), data.end()); }
+namespace {
 
 template <typename List>
 void set_frames(List list, const std::vector<Bytes>& frames) {

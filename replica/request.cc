@@ -2,16 +2,16 @@
 
 #include <capnp/message.h>
 
+#include "net/capnp_data.h"
 #include "net/untrusted_message.h"
 #include "replica/messages.capnp.h"
 
 namespace loyal::replica {
 
+using net::as_data;
+using net::to_bytes;
+
 namespace {
-
-capnp::Data::Reader as_data(ByteView bytes) { return {bytes.data(), bytes.size()}; }
-Bytes to_bytes(capnp::Data::Reader data) { return {data.begin(), data.end()}; }
-
 
 std::optional<net::Authenticator> read_request_authenticator(wire::BatchedRequest::Authenticator::Reader in,
                                                              std::uint32_t replica_count) {

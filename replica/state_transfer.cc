@@ -4,23 +4,14 @@
 #include <capnp/message.h>
 
 #include "common/assert.h"
+#include "net/capnp_data.h"
 #include "net/untrusted_message.h"
 #include "replica/messages.capnp.h"
 
 namespace loyal::replica {
 
-namespace {
-
-capnp::Data::Reader as_data(ByteView bytes) { return {bytes.data(), bytes.size()}; }
-
-std::optional<crypto::Digest> read_digest(capnp::Data::Reader data) {
-  if (data.size() != crypto::Digest::kSize) return std::nullopt;
-  crypto::Digest digest;
-  std::copy(data.begin(), data.end(), digest.bytes.begin());
-  return digest;
-}
-
-}  // namespace
+using net::as_data;
+using net::read_digest;
 
 Bytes encode_state_request(const StateRequest& request) {
   capnp::MallocMessageBuilder message;
