@@ -14,8 +14,9 @@
 // snapshot, is replaced by the next one (rotating through the list). The reassembled bytes are
 // checked against the digest; a mismatch (a lying source) restarts the fetch from byte 0 at the
 // next source. A failed source is replaced at once, but once every source has failed in a row the
-// fetcher waits timeout_ticks before the next round, so bad sources are not asked in a tight loop. The pipeline (replica/replica.h) installs what complete() hands it and reports back
-// with reject_source() when the snapshot, although it matches the digest, cannot be installed.
+// fetcher waits timeout_ticks before the next round, so bad sources are not asked in a tight loop.
+// The pipeline (replica/replica.h) installs what complete() hands it and reports back with
+// reject_source() when the snapshot, although it matches the digest, cannot be installed.
 //
 // Ownership: the pipeline owns one StateFetcher and calls it from the replica thread only.
 
