@@ -103,6 +103,9 @@ Simulation::Simulation(const SimOptions& options, std::ostream* trace)
   plan_ = plan_faults(FaultPlanInput{options.faults, options.replicas, client_options.max_faulty, primary,
                                      options.ticks, faulty},
                       fault_prng);
+  plan_.events.insert(plan_.events.end(), options.test.scripted_faults.begin(), options.test.scripted_faults.end());
+  std::stable_sort(plan_.events.begin(), plan_.events.end(),
+                   [](const FaultEvent& a, const FaultEvent& b) { return a.at < b.at; });
   network_.set_conditions(plan_.safety_conditions);
   for (ReplicaId r = 0; r < options.replicas && !options.loss_on_every_link; ++r) {
     if (std::find(plan_.victims.begin(), plan_.victims.end(), r) == plan_.victims.end()) {
@@ -236,6 +239,20 @@ std::optional<std::string> check_options(const SimOptions& options) {
   if (auto problem = check_byzantine(options.byzantine, options.replicas,
                                      cluster::max_faulty(options.protocol, options.replicas))) {
     return problem;
+  }
+  for (const FaultEvent& event : options.test.scripted_faults) {
+    const auto out_of_range = [&options](NodeId node) {
+      return node.role == NodeRole::replica ? node.index >= options.replicas : node.index >= options.clients;
+    };
+    const bool link = event.kind == FaultEvent::Kind::cut || event.kind == FaultEvent::Kind::restore;
+    if (event.at < 1 || out_of_range(event.node) || (link && out_of_range(event.to))) {
+      return "scripted fault out of range";
+    }
+    if (event.kind == FaultEvent::Kind::crash && event.node.role != NodeRole::replica) return "only replicas crash";
+    const bool partition = event.kind != FaultEvent::Kind::crash;
+    if (partition && event.at >= std::max<Tick>(options.ticks * kSafetyPhasePercent / 100, 1)) {
+      return "scripted partitions and their ends come before the liveness phase, which heals the network";
+    }
   }
   for (ReplicaId r : options.test.colluding_equivocators) {
     if (r >= options.replicas) return "colluding replica out of range";

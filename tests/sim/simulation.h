@@ -43,6 +43,10 @@ struct TestHooks {
   // them) run the colluding equivocation of colluding_equivocation.h and are left out of the
   // checkers, which must then see the correct replicas fork.
   std::vector<ReplicaId> colluding_equivocators;
+  // Scripted faults (regression scenarios), applied on top of the seed's fault plan: crash,
+  // isolate/reconnect, cut/restore at fixed ticks; any replica may be named, the primary too.
+  // Partitions (and their ends) must come before the liveness phase, which heals the network.
+  std::vector<FaultEvent> scripted_faults;
   friend bool operator==(const TestHooks&, const TestHooks&) = default;
 };
 
