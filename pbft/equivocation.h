@@ -9,10 +9,13 @@
 #include <cstdint>
 #include <set>
 #include <tuple>
+#include <variant>
 #include <vector>
 
 #include "common/bytes.h"
 #include "common/ids.h"
+#include "net/decode_error.h"
+#include "net/limits.h"
 #include "net/message_kind.h"
 #include "pbft/messages.h"
 
@@ -44,5 +47,11 @@ class Equivocations {
   std::set<std::tuple<ReplicaId, net::MessageKind, View, Sequence>> keys_;
   std::uint64_t count_ = 0;
 };
+
+// The export format (pbft.capnp EquivocationReport): what an operator hands on as proof. The
+// decoder reads untrusted bytes; it checks structure only, the frames' signatures are the proof.
+Bytes encode_equivocation_report(const std::vector<EquivocationEvidence>& evidence);
+std::variant<std::vector<EquivocationEvidence>, net::DecodeError> decode_equivocation_report(
+    ByteView bytes, const net::DecodeLimits& limits);
 
 }  // namespace loyal::pbft

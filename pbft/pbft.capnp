@@ -57,3 +57,19 @@ struct NewView {
   viewChanges @1 :List(Data);
   prePrepares @2 :List(Data);
 }
+
+# Equivocation evidence exported for people and other tools: per entry, the two conflicting
+# signed envelopes, exactly as received. Anyone holding the cluster's public keys can check them;
+# the other fields only say where to look.
+struct EquivocationReport {
+  entries @0 :List(Equivocation);
+}
+
+struct Equivocation {
+  sender @0 :UInt32;
+  kind @1 :UInt16;
+  view @2 :UInt64;
+  sequence @3 :UInt64;
+  first @4 :Data;
+  second @5 :Data;
+}

@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 
 #include "core_fixture.h"
+#include "net/authentication.h"
+#include "net/envelope_codec.h"
 #include "pbft/equivocation.h"
 
 namespace loyal::pbft::testing {
@@ -39,6 +41,29 @@ TEST_F(EquivocationTest, ConflictingPreparesAndCommitsFromOneReplicaAreKeptAsEvi
   EXPECT_EQ(core_.equivocations()[0].kind, MessageKind::pbft_prepare);
   EXPECT_EQ(core_.equivocations()[1].kind, MessageKind::pbft_commit);
   EXPECT_EQ(core_.equivocations()[1].sender, 3u);
+}
+
+TEST_F(EquivocationTest, ExportedEvidenceRoundTripsAndEachFrameVerifiesAgainstItsSigner) {
+  pre_prepare(1, batch_for(1));
+  pre_prepare(1, batch_for(2));
+  prepare(3, 1, batch_for(1).digest);
+  prepare(3, 1, batch_for(2).digest);
+  const Bytes report = encode_equivocation_report(core_.equivocations());
+  auto decoded = decode_equivocation_report(report, {});
+  ASSERT_TRUE((std::holds_alternative<std::vector<EquivocationEvidence>>(decoded)));
+  const auto& evidence = std::get<std::vector<EquivocationEvidence>>(decoded);
+  ASSERT_EQ(evidence.size(), 2u);
+  for (const EquivocationEvidence& entry : evidence) {
+    // Portable proof: both frames decode and carry valid signatures of the accused replica.
+    for (const Bytes& frame : {entry.first, entry.second}) {
+      auto envelope = net::decode_envelope(frame, keys_.decode_context());
+      ASSERT_TRUE(std::holds_alternative<net::Envelope>(envelope));
+      EXPECT_EQ(std::get<net::Envelope>(envelope).header.sender, NodeId::replica(entry.sender));
+      EXPECT_TRUE(net::verify_envelope_signature(std::get<net::Envelope>(envelope), keys_.verifier()));
+    }
+    EXPECT_NE(entry.first, entry.second);
+  }
+  EXPECT_TRUE(std::holds_alternative<net::DecodeError>(decode_equivocation_report(to_bytes("garbage!"), {})));
 }
 
 TEST(Equivocations, KeepABoundedNumber) {
