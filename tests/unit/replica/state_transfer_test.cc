@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/unit/replica/pipeline_doubles.h"
+
 #include <functional>
 
 #include "apps/kv/kv_store.h"
@@ -62,27 +64,9 @@ class ScriptedProtocol final : public Protocol {
   Sequence last_committed_ = 0;
 };
 
-struct Sent {
-  NodeId to;
-  Bytes frame;
-};
-
-class RecordingOutbox final : public Outbox {
- public:
-  void to_replica(ReplicaId replica, ByteView frame) override {
-    sent.push_back({NodeId::replica(replica), Bytes(frame.begin(), frame.end())});
-  }
-  void to_client(ClientId client, ByteView frame) override {
-    sent.push_back({NodeId::client(client), Bytes(frame.begin(), frame.end())});
-  }
-  std::vector<Sent> sent;
-};
-
-class NoJournal final : public Journal {
- public:
-  void append(const PersistRecord&) override {}
-  std::uint64_t sync() override { return 0; }
-};
+using testing_doubles::NoJournal;
+using testing_doubles::RecordingOutbox;
+using testing_doubles::Sent;
 
 // A Byzantine source: serves the right snapshot's chunks with one byte of each flipped.
 class LyingSource final : public ByzantinePolicy {
