@@ -23,15 +23,6 @@ namespace {
 
 using net::MessageKind;
 
-template <typename Done>
-std::uint32_t tick_until(TestCluster& cluster, Done done, std::uint32_t limit = 1000) {
-  std::uint32_t ticks = 0;
-  while (!done() && ticks < limit) {
-    cluster.tick(1);
-    ++ticks;
-  }
-  return ticks;
-}
 
 bool in_view(TestCluster& cluster, const std::vector<ReplicaId>& replicas, View view) {
   for (const ReplicaId replica : replicas) {

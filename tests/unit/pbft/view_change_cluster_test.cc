@@ -10,16 +10,6 @@ namespace {
 
 using net::MessageKind;
 
-// Runs ticks until `done` or `limit` ticks passed; returns the ticks used.
-template <typename Done>
-std::uint32_t tick_until(TestCluster& cluster, Done done, std::uint32_t limit = 1000) {
-  std::uint32_t ticks = 0;
-  while (!done() && ticks < limit) {
-    cluster.tick(1);
-    ++ticks;
-  }
-  return ticks;
-}
 
 TEST(ViewChangeCluster, SilentPrimaryBackupsTimersFireViewOneInstalledRequestsCommit) {
   TestCluster cluster;
