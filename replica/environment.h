@@ -4,6 +4,7 @@
 // them from the replica thread only.
 
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 #include "common/bytes.h"
@@ -23,13 +24,35 @@ class Outbox {
   virtual void to_client(ClientId client, ByteView frame) = 0;
 };
 
-// Where a core's PersistRecords go. append() then sync() makes every appended record durable;
-// sync() returns the id of the last durable record.
+// A checkpoint snapshot on stable storage (replica/snapshot.h encoding), for restarts.
+struct SavedSnapshot {
+  Sequence sequence = 0;
+  crypto::Digest state_digest;
+  Bytes bytes;
+};
+
+// Where a core's PersistRecords and the pipeline's checkpoint snapshots go.
+//  - append() then sync() makes every appended record durable; sync() returns the id of the last
+//    durable record. Records are appended in increasing id order.
+//  - discard_before(id): the core no longer needs records with a smaller id (it restated what it
+//    needs in later records). The journal may drop them at any later time, or never.
+//  - save_snapshot() replaces the saved snapshot and is durable when it returns. The pipeline
+//    saves every checkpoint it takes or installs, before telling the core about it, so the saved
+//    snapshot is never older than what the core's remaining records assume.
 class Journal {
  public:
   virtual ~Journal() = default;
   virtual void append(const PersistRecord& record) = 0;
   virtual std::uint64_t sync() = 0;
+  virtual void discard_before(std::uint64_t first_kept_id) = 0;
+  virtual void save_snapshot(const SavedSnapshot& snapshot) = 0;
+};
+
+// What a journal held when a replica restarted: its durable records in id order (possibly
+// including some the core had allowed to be discarded) and the last saved snapshot, if any.
+struct RecoveredState {
+  std::vector<PersistRecord> records;
+  std::optional<SavedSnapshot> snapshot;
 };
 
 // Optional observer of what a replica executes, for the simulator's checkers and for metrics.

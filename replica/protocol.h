@@ -81,6 +81,8 @@ struct StateFetch {
 //  5. `stable_checkpoint`, if set, is at or below the last committed sequence executed by the
 //     time the pipeline handles it; the pipeline then discards older snapshots.
 //  6. `fetch_state`, if set, starts (or replaces) a state transfer.
+//  7. `discard_records_before`, if set, is passed to Journal::discard_before() after `persist`
+//     was appended: records with a smaller id are no longer needed for recovery.
 struct Actions {
   std::vector<PersistRecord> persist;
   std::vector<Outgoing> send;
@@ -88,10 +90,11 @@ struct Actions {
   std::vector<CommittedBatch> committed;
   std::optional<StableCheckpoint> stable_checkpoint;
   std::optional<StateFetch> fetch_state;
+  std::optional<std::uint64_t> discard_records_before;
 
   bool empty() const {
     return persist.empty() && send.empty() && send_after_persist.empty() && committed.empty() &&
-           !stable_checkpoint && !fetch_state;
+           !stable_checkpoint && !fetch_state && !discard_records_before;
   }
 };
 
@@ -122,6 +125,13 @@ struct ProtocolStatus {
   Sequence stable_checkpoint = 0;
 };
 
+// Restart. A core restarted from its journal is constructed (through its mode's options) from
+// RecoveredState::records, in id order; its next PersistRecord id is one more than the largest
+// recovered id (a core only asks to discard records it restated in a later one, so the newest
+// record always survives).
+// Then, if the journal held a snapshot, the pipeline restores it and calls on_state_installed()
+// with its sequence and digest before any other input; committed batches resume above it. A core
+// restarted with nothing (wiped disk) starts like a new one and catches up by state transfer.
 class Protocol {
  public:
   virtual ~Protocol() = default;

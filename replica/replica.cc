@@ -181,6 +181,7 @@ void Replica::propose_ready_batches() {
 void Replica::drain(Actions& actions) {
   // Follows the ordering contract in replica/protocol.h.
   for (const PersistRecord& record : actions.persist) parts_.journal->append(record);
+  if (actions.discard_records_before) parts_.journal->discard_before(*actions.discard_records_before);
   for (const Outgoing& message : actions.send) send(message);
   if (!actions.persist.empty()) {
     const std::uint64_t durable = parts_.journal->sync();
@@ -287,6 +288,7 @@ void Replica::reply(ClientId client, std::uint64_t request_number, const Bytes& 
 void Replica::take_checkpoint(Actions& out) {
   Bytes snapshot = encode_snapshot(last_executed_, application_->snapshot(), client_table_);
   const crypto::Digest digest = crypto::sha256(snapshot);
+  parts_.journal->save_snapshot(SavedSnapshot{last_executed_, digest, snapshot});
   snapshots_.add(last_executed_, std::move(snapshot), digest);
   ++counters_.checkpoints_taken;
   if (parts_.observer) parts_.observer->on_checkpoint(options_.self, last_executed_, digest);
@@ -370,6 +372,7 @@ void Replica::install_state() {
   std::erase_if(in_flight_, [&](const auto& request) { return !client_table_.is_new(request.first, request.second); });
   // The installed snapshot is the new stable checkpoint: older ones will never be asked for.
   snapshots_.discard_below(target.sequence);
+  parts_.journal->save_snapshot(SavedSnapshot{target.sequence, target.state_digest, snapshot});
   snapshots_.add(target.sequence, std::move(snapshot), target.state_digest);
   ++counters_.state_transfers_completed;
   if (parts_.observer) parts_.observer->on_state_installed(options_.self, target.sequence, target.state_digest);

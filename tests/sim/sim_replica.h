@@ -47,6 +47,8 @@ class MemoryJournal final : public replica::Journal {
  public:
   void append(const replica::PersistRecord& record) override { appended_ = record.id; }
   std::uint64_t sync() override { return appended_; }
+  void discard_before(std::uint64_t) override {}
+  void save_snapshot(const replica::SavedSnapshot&) override {}
 
  private:
   std::uint64_t appended_ = 0;

@@ -28,6 +28,8 @@ class NoJournal final : public Journal {
  public:
   void append(const PersistRecord&) override {}
   std::uint64_t sync() override { return 0; }
+  void discard_before(std::uint64_t) override {}
+  void save_snapshot(const SavedSnapshot&) override {}
 };
 
 }  // namespace loyal::replica::testing_doubles
