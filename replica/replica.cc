@@ -22,6 +22,11 @@ Replica::Replica(ReplicaOptions options, ReplicaParts parts)
   LOYAL_ASSERT(parts_.reply_keys_by_client.size() == options.client_count, "one reply key per client");
   LOYAL_ASSERT(protocol_->mode() == options.mode, "the protocol core must run the cluster's mode");
   LOYAL_ASSERT(options.checkpoint_interval > 0, "checkpoint interval must be positive");
+  if (parts_.restored_snapshot) {
+    SavedSnapshot saved = std::move(*parts_.restored_snapshot);
+    parts_.restored_snapshot.reset();
+    restore_saved_snapshot(std::move(saved));
+  }
 }
 
 // ---- validation: pure, thread-safe --------------------------------------------------------
@@ -181,7 +186,6 @@ void Replica::propose_ready_batches() {
 void Replica::drain(Actions& actions) {
   // Follows the ordering contract in replica/protocol.h.
   for (const PersistRecord& record : actions.persist) parts_.journal->append(record);
-  if (actions.discard_records_before) parts_.journal->discard_before(*actions.discard_records_before);
   for (const Outgoing& message : actions.send) send(message);
   if (!actions.persist.empty()) {
     const std::uint64_t durable = parts_.journal->sync();
@@ -202,14 +206,26 @@ void Replica::drain(Actions& actions) {
   if (actions.stable_checkpoint) {
     LOYAL_ASSERT(actions.stable_checkpoint->sequence <= last_executed_,
                  "a stable checkpoint cannot be ahead of execution");
+    save_snapshot(actions.stable_checkpoint->sequence);
     snapshots_.discard_below(actions.stable_checkpoint->sequence);
     if (fetcher_.active() && fetcher_.target().sequence <= actions.stable_checkpoint->sequence) {
       fetcher_.cancel();
       drop("state_fetch_overtaken_by_stable_checkpoint");
     }
   }
+  // Only now: the records the core restated are durable (synced above) and the snapshot that
+  // replaces the older ones is saved.
+  if (actions.discard_records_before) parts_.journal->discard_before(*actions.discard_records_before);
   if (actions.fetch_state) start_state_fetch(std::move(*actions.fetch_state));
   if (!follow_up.empty()) drain(follow_up);
+}
+
+void Replica::save_snapshot(Sequence sequence) {
+  if (sequence <= saved_snapshot_) return;
+  const SnapshotStore::Entry* entry = snapshots_.find(sequence);
+  if (entry == nullptr) return;
+  parts_.journal->save_snapshot(SavedSnapshot{sequence, entry->digest, entry->bytes});
+  saved_snapshot_ = sequence;
 }
 
 void Replica::send(const Outgoing& message) {
@@ -288,7 +304,6 @@ void Replica::reply(ClientId client, std::uint64_t request_number, const Bytes& 
 void Replica::take_checkpoint(Actions& out) {
   Bytes snapshot = encode_snapshot(last_executed_, application_->snapshot(), client_table_);
   const crypto::Digest digest = crypto::sha256(snapshot);
-  parts_.journal->save_snapshot(SavedSnapshot{last_executed_, digest, snapshot});
   snapshots_.add(last_executed_, std::move(snapshot), digest);
   ++counters_.checkpoints_taken;
   if (parts_.observer) parts_.observer->on_checkpoint(options_.self, last_executed_, digest);
@@ -336,27 +351,46 @@ void Replica::start_state_fetch(StateFetch fetch) {
   send_all(requests);
 }
 
-void Replica::install_state() {
-  const StateFetch target = fetcher_.target();
-  Bytes snapshot = fetcher_.take_snapshot();
-  // The snapshot matches the digest the protocol vouches for, but is still decoded as untrusted
-  // bytes (a quorum could vouch for bytes this build cannot read), and larger than a frame.
+std::string_view Replica::restore_application(ByteView snapshot, Sequence sequence) {
+  // The snapshot matches a digest the protocol vouches for (or this replica's own journal), but is
+  // still decoded as untrusted bytes (a quorum could vouch for bytes this build cannot read), and
+  // larger than a frame.
   net::DecodeLimits limits = options_.limits;
   limits.max_frame_bytes = options_.state_transfer.max_snapshot_bytes;
   limits.max_body_bytes = options_.state_transfer.max_snapshot_bytes;
   limits.traversal_limit_words = options_.state_transfer.max_snapshot_bytes / 8;
   auto decoded = decode_snapshot(snapshot, limits);
-  std::string_view refused;
-  if (std::holds_alternative<net::DecodeError>(decoded)) {
-    refused = "state_snapshot_malformed";
-  } else if (std::get<SnapshotContents>(decoded).sequence != target.sequence) {
-    refused = "state_snapshot_wrong_sequence";
-  } else if (const auto& clients = std::get<SnapshotContents>(decoded).clients;
-             !clients.empty() && clients.rbegin()->first >= options_.client_count) {
-    refused = "state_snapshot_unknown_client";
-  } else if (!application_->restore(std::get<SnapshotContents>(decoded).application).ok()) {
-    refused = "state_snapshot_not_restorable";
+  if (std::holds_alternative<net::DecodeError>(decoded)) return "state_snapshot_malformed";
+  SnapshotContents& contents = std::get<SnapshotContents>(decoded);
+  if (contents.sequence != sequence) return "state_snapshot_wrong_sequence";
+  if (!contents.clients.empty() && contents.clients.rbegin()->first >= options_.client_count) {
+    return "state_snapshot_unknown_client";
   }
+  if (!application_->restore(contents.application).ok()) return "state_snapshot_not_restorable";
+  client_table_.replace(std::move(contents.clients));
+  last_executed_ = sequence;
+  // Requests the snapshot executed will never execute here: they are no longer in flight.
+  std::erase_if(in_flight_, [&](const auto& request) { return !client_table_.is_new(request.first, request.second); });
+  return {};
+}
+
+void Replica::restore_saved_snapshot(SavedSnapshot saved) {
+  const std::string_view refused = restore_application(saved.bytes, saved.sequence);
+  // The journal checked the bytes it saved; a snapshot it cannot restore means a bug or a disk
+  // that lies, and going on without it would leave the core's records without their base.
+  LOYAL_ASSERT(refused.empty(), "the saved snapshot cannot be restored: wipe the data directory to rejoin by state transfer");
+  snapshots_.add(saved.sequence, std::move(saved.bytes), saved.state_digest);
+  saved_snapshot_ = saved.sequence;
+  if (parts_.observer) parts_.observer->on_state_installed(options_.self, saved.sequence, saved.state_digest);
+  Actions actions;
+  protocol_->on_state_installed(saved.sequence, saved.state_digest, actions);
+  drain(actions);
+}
+
+void Replica::install_state() {
+  const StateFetch target = fetcher_.target();
+  Bytes snapshot = fetcher_.take_snapshot();
+  const std::string_view refused = restore_application(snapshot, target.sequence);
   if (!refused.empty()) {
     ++counters_.bad_snapshots;
     drop(refused);
@@ -366,14 +400,10 @@ void Replica::install_state() {
     return;
   }
   fetcher_.finish();
-  client_table_.replace(std::move(std::get<SnapshotContents>(decoded).clients));
-  last_executed_ = target.sequence;
-  // Requests the snapshot executed will never execute here: they are no longer in flight.
-  std::erase_if(in_flight_, [&](const auto& request) { return !client_table_.is_new(request.first, request.second); });
   // The installed snapshot is the new stable checkpoint: older ones will never be asked for.
   snapshots_.discard_below(target.sequence);
-  parts_.journal->save_snapshot(SavedSnapshot{target.sequence, target.state_digest, snapshot});
   snapshots_.add(target.sequence, std::move(snapshot), target.state_digest);
+  save_snapshot(target.sequence);
   ++counters_.state_transfers_completed;
   if (parts_.observer) parts_.observer->on_state_installed(options_.self, target.sequence, target.state_digest);
   Actions actions;

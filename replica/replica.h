@@ -79,6 +79,11 @@ struct ReplicaParts {
   ReplicaObserver* observer = nullptr;  // optional
   // Optional: makes this replica Byzantine (replica/byzantine.h). Honest replicas have none.
   std::unique_ptr<ByzantinePolicy> byzantine;
+  // A restart: the snapshot the journal held (RecoveredState::snapshot). The constructor restores
+  // it into the application and client table and hands it to the protocol's
+  // on_state_installed() before anything else (replica/protocol.h, "Restart"); the core must
+  // already have been built from the journal's records.
+  std::optional<SavedSnapshot> restored_snapshot;
 };
 
 // A client request that passed admission checks that need no replica state.
@@ -146,6 +151,12 @@ class Replica {
   void serve_state(const ValidatedStateRequest& validated);
   void on_state_chunk(const ValidatedStateChunk& validated);
   void start_state_fetch(StateFetch fetch);
+  // Makes `snapshot` (at `sequence`) the application's and client table's state, or names why it
+  // cannot; on refusal nothing changed.
+  std::string_view restore_application(ByteView snapshot, Sequence sequence);
+  void restore_saved_snapshot(SavedSnapshot saved);
+  // Saves the snapshot at `sequence`, if this replica holds it and has not saved a newer one.
+  void save_snapshot(Sequence sequence);
   // Precondition: the fetcher just completed. Installs its snapshot, or rejects the source.
   void install_state();
   void send_all(const std::vector<Outgoing>& messages);
@@ -164,6 +175,7 @@ class Replica {
   SnapshotStore snapshots_;
   StateFetcher fetcher_;
   Sequence last_executed_ = 0;
+  Sequence saved_snapshot_ = 0;  // the newest snapshot on stable storage
   // Requests this replica proposed that have not executed yet: not proposed twice while in flight.
   std::set<std::pair<ClientId, std::uint64_t>> in_flight_;
   ReplicaCounters counters_;

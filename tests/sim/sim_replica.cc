@@ -22,6 +22,7 @@ SimReplica::SimReplica(const replica::ReplicaOptions& options, cluster::ClientAu
       .journal = &journal_,
       .observer = observer,
       .byzantine = std::move(byzantine),
+      .restored_snapshot = std::nullopt,
   };
   byzantine_ = parts.byzantine.get();
   replica_ = std::make_unique<replica::Replica>(options, std::move(parts));

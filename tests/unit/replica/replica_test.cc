@@ -89,7 +89,7 @@ class PipelineTest : public ::testing::Test {
     options.batching = BatcherLimits{.max_requests = 2, .max_bytes = 64 * 1024, .linger_ticks = 3, .max_queued_requests = 8};
     replica_ = std::make_unique<Replica>(options, ReplicaParts{std::move(protocol), std::move(app), &signer_, &verifier_,
                                                                &request_auth_, keys_.replica_to_clients(0), &outbox_,
-                                                               &journal_, nullptr, nullptr});
+                                                               &journal_, nullptr, nullptr, std::nullopt});
   }
 
   Bytes request_frame(ClientId client, std::uint64_t number, std::string_view operation) const {

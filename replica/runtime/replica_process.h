@@ -1,0 +1,170 @@
+#pragma once
+// The threads of one replica process (DESIGN.md §2.3), around one replica::Replica:
+//
+//   transport --receive--> [I/O thread] --inbound queue--> [verification pool: Replica::validate]
+//     --validated queue--> [replica thread: deliver, on_tick, Outbox] --outbound queue--> [I/O thread] --send-->
+//
+//  - The I/O thread is the only one that touches the Transport (net/transport.h), except wake(),
+//    which the replica thread calls after queueing frames so that a receive() in progress returns
+//    and the frames leave at once.
+//  - The verification pool runs Replica::validate(), which is pure and thread-safe; signature
+//    checks are the expensive step, so this is where extra cores help. Frames may reach the
+//    replica thread in another order than they arrived (the network reorders anyway).
+//  - The replica thread is the only one that calls Replica::deliver() and on_tick() and reads the
+//    Replica's state. It ticks once per tick_ms of std::chrono::steady_clock; after a stall (the
+//    process was stopped, the machine overloaded) it runs at most max_catch_up_ticks ticks at once
+//    and skips the rest (counted), so timeouts do not all fire in one burst. Journal syncs happen
+//    on this thread, inside the pipeline, through the Journal interface: a slow disk slows the
+//    replica thread, never the I/O thread. (A dedicated journal thread is the next step once the
+//    file journal is measured.)
+//  - Every queue has a named limit (ProcessLimits). A frame that does not fit is dropped and
+//    counted by reason ("runtime.inbound_queue_full", ...); the protocols retransmit.
+//  - Every status_interval the replica thread logs one status line (spdlog).
+//
+// Ownership: the ReplicaSetup, Transport and Journal must outlive the process; the process owns
+// the Replica and its threads. start() once, then stop() once (or let the destructor stop), both
+// from the thread that owns the process. status() and wait_for() may be called from any thread.
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include "common/bytes.h"
+#include "common/ids.h"
+#include "net/transport.h"
+#include "replica/environment.h"
+#include "replica/replica.h"
+#include "replica/runtime/bounded_queue.h"
+#include "replica/runtime/mode_mismatch.h"
+#include "replica/runtime/replica_setup.h"
+
+namespace loyal::runtime {
+
+struct ProcessLimits {
+  std::size_t max_inbound_frames = 8192;       // received, waiting for the verification pool
+  std::size_t max_validated_messages = 8192;   // verified, waiting for the replica thread
+  std::size_t max_outbound_frames = 16384;     // from the replica thread, waiting for the I/O thread
+  std::size_t receive_batch_frames = 256;      // taken from the transport per receive()
+  std::size_t work_batch = 256;                // items a thread takes from its queue at once
+  std::uint32_t max_catch_up_ticks = 50;       // ticks run back to back after a stall
+};
+
+inline constexpr std::uint32_t kMaxVerifyThreads = 64;
+// How long the I/O thread waits in receive() when nothing wakes it: bounds how late it notices stop().
+inline constexpr std::chrono::milliseconds kIoPollTimeout{50};
+// How often the I/O thread copies the transport's counters for the status line.
+inline constexpr std::chrono::milliseconds kTransportCountersRefresh{100};
+
+struct ProcessOptions {
+  std::uint32_t verify_threads = 1;  // 1 to kMaxVerifyThreads
+  std::chrono::milliseconds status_interval{1000};  // zero: no status line
+  ProcessLimits limits;
+};
+
+// Drops and totals of the process's own queues and clock, apart from the Replica's counters.
+struct RuntimeCounters {
+  std::uint64_t frames_received = 0;
+  std::uint64_t frames_queued_to_send = 0;
+  std::uint64_t ticks = 0;
+  std::map<std::string_view, std::uint64_t> dropped;  // "runtime.inbound_queue_full", ...
+};
+
+// What the replica thread last published: a consistent copy of the Replica's state.
+struct ProcessStatus {
+  replica::ProtocolStatus protocol;
+  replica::Sequence last_executed = 0;
+  std::uint64_t requests_executed = 0;
+  std::map<std::string_view, std::uint64_t> replica_drops;  // the pipeline's, by reason
+  std::uint64_t ticks = 0;
+};
+
+class ReplicaProcess {
+ public:
+  ReplicaProcess(ReplicaSetup& setup, net::Transport& transport, replica::Journal& journal, ProcessOptions options);
+  ReplicaProcess(const ReplicaProcess&) = delete;
+  ReplicaProcess& operator=(const ReplicaProcess&) = delete;
+  ~ReplicaProcess();
+
+  // Starts the threads. Precondition: not started before.
+  void start();
+  // Stops the loops, joins every thread and syncs the journal. Idempotent.
+  void stop();
+
+  ProcessStatus status() const;
+  // Waits until `predicate` holds for a published status, or `timeout` passes. Returns whether it held.
+  bool wait_for(const std::function<bool(const ProcessStatus&)>& predicate, std::chrono::milliseconds timeout) const;
+  RuntimeCounters runtime_counters() const;
+  // The transport's counters as the I/O thread last copied them (at most kTransportCountersRefresh old).
+  net::TransportCounters transport_counters() const;
+  // Every drop of the process by reason: the pipeline's, "transport.<reason>" and "runtime.<reason>".
+  std::map<std::string, std::uint64_t> drops() const;
+  // The line the status logger prints; `requests_per_second` is the caller's measurement.
+  std::string status_line(double requests_per_second) const;
+
+ private:
+  struct OutboundFrame {
+    NodeId to;
+    Bytes frame;
+  };
+  // The Replica's Outbox: queues frames for the I/O thread. Replica thread only.
+  class QueueOutbox final : public replica::Outbox {
+   public:
+    explicit QueueOutbox(ReplicaProcess& process) : process_(process) {}
+    void to_replica(ReplicaId replica, ByteView frame) override { queue(NodeId::replica(replica), frame); }
+    void to_client(ClientId client, ByteView frame) override { queue(NodeId::client(client), frame); }
+    // Wakes the I/O thread once for everything queued since the last flush.
+    void flush();
+
+   private:
+    void queue(NodeId to, ByteView frame);
+    ReplicaProcess& process_;
+    bool queued_since_flush_ = false;
+  };
+
+  void io_loop();
+  void verify_loop();
+  void replica_loop();
+  void publish_status();
+  void count_drop(std::string_view reason);
+
+  ReplicaSetup& setup_;
+  net::Transport& transport_;
+  replica::Journal& journal_;
+  ProcessOptions options_;
+  std::chrono::milliseconds tick_;
+  QueueOutbox outbox_;
+  std::unique_ptr<replica::Replica> replica_;
+  ModeMismatchReporter mode_mismatch_;
+
+  BoundedQueue<Bytes> inbound_;
+  BoundedQueue<replica::Inbound> validated_;
+  BoundedQueue<OutboundFrame> outbound_;
+
+  std::atomic<bool> stopping_replica_{false};
+  std::atomic<bool> stopping_io_{false};
+  bool started_ = false;
+  bool stopped_ = false;
+  std::thread io_thread_;
+  std::vector<std::thread> verify_threads_;
+  std::thread replica_thread_;
+
+  mutable std::mutex counters_mutex_;
+  RuntimeCounters runtime_counters_;
+  net::TransportCounters transport_counters_;
+
+  mutable std::mutex status_mutex_;
+  mutable std::condition_variable status_changed_;
+  ProcessStatus status_;
+};
+
+}  // namespace loyal::runtime
