@@ -1,6 +1,6 @@
 #pragma once
 // Moving frames between processes: the runtime's only way to reach other nodes (replicas and
-// clients). The ZeroMQ implementation is net/zmq_transport.h; the simulator has its own network
+// clients). The ZeroMQ implementation is net/zmq/zmq_transport.h; the simulator has its own network
 // and never uses this.
 //
 // Addressing: every replica listens on its cluster-file address; every node reaches replica r at
@@ -35,10 +35,14 @@ struct PeerAddress {
 struct TransportLimits {
   std::size_t max_frame_bytes = kMaxFrameBytes;  // larger frames are refused by the socket
   int send_high_water_mark = 10'000;             // frames queued per peer before sends drop
-  int receive_high_water_mark = 10'000;          // frames queued per peer before the peer waits
+  // Frames queued per peer before the peer waits. Counted in frames, not bytes: with 4 MiB frames
+  // this is up to 4 GiB per peer in the worst case, but the I/O thread drains the socket into the
+  // runtime's own bounded queue as fast as frames arrive, so it stays far below that.
+  int receive_high_water_mark = 1'000;
   int reconnect_interval_ms = 100;               // first retry after a peer went away
   int reconnect_interval_max_ms = 1'000;         // back-off ceiling
   int linger_ms = 0;                             // unsent frames are dropped at close
+  int handshake_interval_ms = 5'000;             // a connection that never completes its handshake is dropped
   int tcp_keepalive_idle_s = 30;                 // dead peers behind NAT or a cut cable
   int tcp_keepalive_interval_s = 10;
   int tcp_keepalive_count = 3;

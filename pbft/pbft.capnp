@@ -73,3 +73,35 @@ struct Equivocation {
   first @4 :Data;
   second @5 :Data;
 }
+
+# Journal records (replica/protocol.h PersistRecord payloads): what a restarted replica needs so it
+# never votes against itself and can still prove what prepared. Written before the messages that
+# depend on them leave; read back only from this replica's own journal.
+
+# The view this replica is in (`active`) or changing to.
+struct ViewRecord {
+  view @0 :UInt64;
+  active @1 :Bool;
+}
+
+# A batch this replica accepted at (view, sequence): written before its PREPARE (or, on the
+# primary, its PRE-PREPARE) leaves; again with `prepared` and the certificate's PREPARE frames
+# before its COMMIT leaves.
+struct SlotRecord {
+  view @0 :UInt64;
+  sequence @1 :UInt64;
+  batchDigest @2 :Data;
+  batch @3 :Data;
+  prePrepare @4 :Data;        # the primary's signed PRE-PREPARE; empty on the primary itself
+  prepared @5 :Bool;
+  prepares @6 :List(Data);    # signed PREPAREs of the prepared certificate
+  prepareSenders @7 :List(UInt32);  # who signed each of `prepares`
+}
+
+# A checkpoint that became stable here, with its proof (signed CHECKPOINT envelopes).
+struct StableRecord {
+  sequence @0 :UInt64;
+  stateDigest @1 :Data;
+  proof @2 :List(Data);
+  proofSenders @3 :List(UInt32);  # who signed each of `proof`
+}

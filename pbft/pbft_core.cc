@@ -33,17 +33,20 @@ const Message& as(const replica::ValidatedMessage& message) {
 }  // namespace
 
 PbftCore::PbftCore(const PbftOptions& options, const replica::RequestAuthenticator& authenticator,
-                   const crypto::Verifier& verifier)
+                   const crypto::Verifier& verifier, const std::vector<replica::PersistRecord>& recovered)
     : options_(checked(options)),
       quorum_(quorum_size(options.replica_count, options.max_faulty)),
       validator_(options, authenticator, verifier),
-      checkpoints_(options.self, quorum_, checkpoint_votes_per_replica(options)) {}
+      checkpoints_(options.self, quorum_, checkpoint_votes_per_replica(options)) {
+  restore(recovered);
+}
 
 replica::Validation PbftCore::validate(const net::Envelope& envelope, ByteView frame) const {
   return validator_.validate(envelope, frame);
 }
 
 void PbftCore::on_message(const replica::ValidatedMessage& message, replica::Actions& out) {
+  const HoldSendsUntilPersisted hold(out);
   // The pipeline never delivers this replica's own messages; one arriving is a replay.
   if (message.sender() == options_.self) return ignore(reason::kOwnMessage);
   switch (message.kind()) {
@@ -69,6 +72,7 @@ bool PbftCore::can_propose() const {
 
 void PbftCore::propose(Bytes batch, const crypto::Digest& digest, replica::Actions& out) {
   LOYAL_ASSERT(can_propose(), "propose() only when can_propose()");
+  const HoldSendsUntilPersisted hold(out);
   // `digest` is the pipeline's SHA-256 of `batch` (the Protocol contract); hashing the batch again
   // here would double the primary's hashing per batch, so it is trusted, not recomputed.
   const Sequence sequence = ++last_assigned_;
@@ -77,6 +81,7 @@ void PbftCore::propose(Bytes batch, const crypto::Digest& digest, replica::Actio
   broadcast(net::MessageKind::pbft_pre_prepare, encode_pre_prepare({view_, sequence, digest, batch}), out);
   slot.pre_prepare = AcceptedPrePrepare{view_, digest, std::move(batch), {}};
   slot.sent_pre_prepare = true;
+  persist_slot(sequence, slot, out);
   make_progress(sequence, slot, out);
 }
 
@@ -111,6 +116,7 @@ void PbftCore::on_pre_prepare(const PrePrepareMessage& message, replica::Actions
 }
 
 void PbftCore::send_prepare(Sequence sequence, Slot& slot, replica::Actions& out) {
+  persist_slot(sequence, slot, out);
   const Prepare prepare{slot.pre_prepare->view, sequence, slot.pre_prepare->digest};
   broadcast(net::MessageKind::pbft_prepare, encode_prepare(prepare), out);
   record_vote(slot.prepares, prepare.view, prepare.batch_digest, options_.self, {});
@@ -157,6 +163,7 @@ void PbftCore::make_progress(Sequence sequence, Slot& slot, replica::Actions& ou
   const bool provable = options_.self == primary || !slot.pre_prepare->frame.empty();
   if (!slot.sent_commit && provable && prepared(slot, view, digest, quorum_, primary)) {
     slot.last_prepared = PreparedRecord{view, digest, slot.pre_prepare->batch, slot.pre_prepare->frame};
+    persist_slot(sequence, slot, out);
     broadcast(net::MessageKind::pbft_commit, encode_commit({view, sequence, digest}), out);
     record_vote(slot.commits, view, digest, options_.self, {});
     slot.sent_commit = true;
@@ -177,7 +184,15 @@ void PbftCore::execute_in_order(replica::Actions& out) {
 }
 
 void PbftCore::on_tick(replica::Actions& out) {
+  const HoldSendsUntilPersisted hold(out);
   ++now_;
+  if (resend_view_change_after_restart_) {
+    resend_view_change_after_restart_ = false;
+    if (!view_active_) {
+      own_view_change_ = make_own_view_change();
+      retransmit_view_change(out);
+    }
+  }
   if (view_active_ && request_deadline_ && now_ >= *request_deadline_) {
     ticks_since_retransmit_ = 0;
     return start_view_change(view_ + 1, out);

@@ -17,8 +17,21 @@
 //    pipeline, which signed it (Ed25519 is deterministic), can reproduce it.
 //  - fetch_state: once per checkpoint, when one is stable that this replica cannot reach by itself
 //    (it has not executed that far) or whose digest differs from its own.
-// No PersistRecords yet: nothing survives a restart (a restarted replica would need its own
-// votes and view back before it could take part safely).
+//
+// Persistence (pbft_core_persistence.cc, records in pbft/records.h). Before a message leaves that a
+// restarted replica must not contradict, its record is persisted, and every message a call sends
+// waits for the records the same call wrote (send_after_persist):
+//  - a SlotRecord (view, sequence number, batch, the primary's signed PRE-PREPARE) before this
+//    replica's PREPARE (or, as primary, its PRE-PREPARE) for it, and again with the prepared
+//    certificate's PREPAREs before its COMMIT;
+//  - a ViewRecord before its VIEW-CHANGE (changing) and when it installs a NEW-VIEW (active);
+//  - a StableRecord with the checkpoint proof when a checkpoint becomes stable, with the view
+//    restated, after which records older than the window's slots may be discarded.
+// Restarted from them, a replica is in the same view, votes only for the batches it voted for
+// there, re-sends those votes (its retransmission), keeps its prepared certificates for a later
+// VIEW-CHANGE, and, as primary, never assigns a sequence number twice. What it learned only from
+// others' messages that did not prepare here (PREPAREs of slots below the quorum, COMMITs, other
+// replicas' VIEW-CHANGEs) is gone, and comes back through retransmission.
 //
 // View change (pbft_core_view_change.cc): a backup that knows of a request it has not executed for
 // request_timeout_ticks moves to view v+1 and multicasts a VIEW-CHANGE carrying its stable
@@ -41,6 +54,7 @@
 #include <map>
 #include <optional>
 #include <string_view>
+#include <vector>
 
 #include "common/bytes.h"
 #include "crypto/digest.h"
@@ -50,6 +64,7 @@
 #include "pbft/equivocation.h"
 #include "pbft/messages.h"
 #include "pbft/options.h"
+#include "pbft/records.h"
 #include "pbft/slot.h"
 #include "pbft/validator.h"
 #include "replica/protocol.h"
@@ -60,8 +75,9 @@ namespace loyal::pbft {
 class PbftCore final : public replica::Protocol {
  public:
   // Stops the process if `options` break a relationship PBFT depends on (see check_options).
+  // `recovered`: the records of this replica's journal, on a restart (replica/protocol.h).
   PbftCore(const PbftOptions& options, const replica::RequestAuthenticator& authenticator,
-           const crypto::Verifier& verifier);
+           const crypto::Verifier& verifier, const std::vector<replica::PersistRecord>& recovered = {});
 
   ProtocolMode mode() const override { return ProtocolMode::pbft; }
   replica::Validation validate(const net::Envelope& envelope, ByteView frame) const override;
@@ -69,7 +85,7 @@ class PbftCore final : public replica::Protocol {
   bool can_propose() const override;
   void propose(Bytes batch, const crypto::Digest& digest, replica::Actions& out) override;
   void on_tick(replica::Actions& out) override;
-  // The normal case writes no records yet, so there is nothing to wait for.
+  // Messages wait for their records in send_after_persist, which the pipeline releases itself.
   void on_persisted(std::uint64_t last_durable_id, replica::Actions& out) override;
   // Precondition: `sequence` is a positive multiple of K and at most status().last_committed.
   void on_checkpoint_taken(replica::Sequence sequence, const crypto::Digest& state_digest,
@@ -103,6 +119,32 @@ class PbftCore final : public replica::Protocol {
   const std::map<std::string_view, std::uint64_t>& ignored() const { return ignored_; }
 
  private:
+  // Every message a call sends depends on the records the same call persisted (a vote on its slot
+  // record, a VIEW-CHANGE on its view record), so once a call persists anything, all of that
+  // call's sends wait for the sync. One per entry point, alive for the whole call.
+  class HoldSendsUntilPersisted {
+   public:
+    explicit HoldSendsUntilPersisted(replica::Actions& out)
+        : out_(out), persist_before_(out.persist.size()), send_before_(out.send.size()) {}
+    ~HoldSendsUntilPersisted();
+    HoldSendsUntilPersisted(const HoldSendsUntilPersisted&) = delete;
+    HoldSendsUntilPersisted& operator=(const HoldSendsUntilPersisted&) = delete;
+
+   private:
+    replica::Actions& out_;
+    std::size_t persist_before_;
+    std::size_t send_before_;
+  };
+
+  // Persistence (pbft_core_persistence.cc).
+  std::uint64_t persist(const PbftRecord& record, replica::Actions& out);
+  void persist_slot(Sequence sequence, const Slot& slot, replica::Actions& out);
+  void persist_view(replica::Actions& out);
+  void persist_stable_checkpoint(replica::Actions& out);
+  void restore(const std::vector<replica::PersistRecord>& records);
+  void restore_slot(const SlotRecord& record);
+  void restore_checkpoint_proof(Sequence sequence, const crypto::Digest& state_digest);
+
   void on_pre_prepare(const PrePrepareMessage& message, replica::Actions& out);
   void on_prepare(const PrepareMessage& message, replica::Actions& out);
   void on_commit(const CommitMessage& message, replica::Actions& out);
@@ -170,6 +212,12 @@ class PbftCore final : public replica::Protocol {
   // a whole round means "stalled".
   std::optional<std::pair<Sequence, Sequence>> progress_at_last_retransmit_;
   std::map<std::string_view, std::uint64_t> ignored_;
+  // Journal (pbft_core_persistence.cc).
+  std::uint64_t next_record_id_ = 1;
+  std::uint64_t view_record_id_ = 0;                   // the newest ViewRecord
+  std::map<Sequence, std::uint64_t> first_record_of_slot_;  // for slots above h: what must be kept
+  std::optional<StableRecord> recovered_stable_;      // until the pipeline installs its snapshot
+  bool resend_view_change_after_restart_ = false;
 };
 
 }  // namespace loyal::pbft

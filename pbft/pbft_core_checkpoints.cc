@@ -11,6 +11,7 @@
 namespace loyal::pbft {
 
 void PbftCore::on_checkpoint_taken(Sequence sequence, const crypto::Digest& state_digest, replica::Actions& out) {
+  const HoldSendsUntilPersisted hold(out);
   LOYAL_ASSERT(sequence > 0 && sequence % options_.checkpoint_interval == 0, "checkpoints at multiples of K");
   LOYAL_ASSERT(sequence <= last_committed_, "a checkpoint follows the execution of what it covers");
   // Already stable (a snapshot installed by state transfer, say): nothing left to vote for.
@@ -49,6 +50,7 @@ void PbftCore::advance_low_watermark(CheckpointCertificate certificate, replica:
   own_checkpoint_frames_.erase(own_checkpoint_frames_.begin(), own_checkpoint_frames_.lower_bound(low_watermark_));
   out.stable_checkpoint = replica::StableCheckpoint{certificate.sequence, certificate.state_digest, certificate.frames};
   stable_certificate_ = std::move(certificate);
+  persist_stable_checkpoint(out);
 }
 
 void PbftCore::request_state(const CheckpointCertificate& certificate, replica::Actions& out) {
@@ -59,7 +61,9 @@ void PbftCore::request_state(const CheckpointCertificate& certificate, replica::
 
 void PbftCore::on_state_installed(Sequence sequence, const crypto::Digest& state_digest, replica::Actions& out) {
   LOYAL_ASSERT(sequence > low_watermark_, "state transfer installs a checkpoint above the stable one");
+  const HoldSendsUntilPersisted hold(out);
   checkpoints_.record_own(sequence, state_digest);
+  restore_checkpoint_proof(sequence, state_digest);
   stable_certificate_ = checkpoints_.stable_certificate(sequence);
   low_watermark_ = sequence;
   last_committed_ = sequence;

@@ -110,6 +110,7 @@ void PbftCore::start_view_change(View view, replica::Actions& out) {
   LOYAL_ASSERT(view > view_, "views only move forward");
   view_ = view;
   view_active_ = false;
+  persist_view(out);
   request_deadline_.reset();
   view_change_deadline_.reset();
   new_view_body_.clear();
@@ -232,6 +233,7 @@ void PbftCore::on_new_view(const NewViewMessage& message, replica::Actions& out)
 void PbftCore::install_view(View view, const NewViewPlan& plan, replica::Actions& out) {
   view_ = view;
   view_active_ = true;
+  persist_view(out);
   view_change_deadline_.reset();
   failed_view_changes_ = 0;
   own_view_change_ = CheckedViewChange{};
@@ -263,7 +265,10 @@ void PbftCore::install_view(View view, const NewViewPlan& plan, replica::Actions
     for (auto it = slot.commits.begin(); it != slot.commits.end();) {
       it = it->first.view == view ? std::next(it) : slot.commits.erase(it);
     }
-    if (is_primary) broadcast(net::MessageKind::pbft_pre_prepare, encode_pre_prepare(pre_prepare), out);
+    if (is_primary) {
+      persist_slot(pre_prepare.sequence, slot, out);
+      broadcast(net::MessageKind::pbft_pre_prepare, encode_pre_prepare(pre_prepare), out);
+    }
   }
   last_assigned_ = std::max(plan.max_s, low_watermark_);
   request_deadline_.reset();

@@ -18,10 +18,10 @@ TEST_F(CheckpointTest, TakingACheckpointMulticastsItsVote) {
   for (Sequence sequence = 1; sequence <= 4; ++sequence) commit_slot(sequence);
   replica::Actions actions;
   core_.on_checkpoint_taken(4, kState4, actions);
-  ASSERT_EQ(actions.send.size(), 1u);
-  EXPECT_EQ(actions.send[0].kind, MessageKind::checkpoint);
-  EXPECT_EQ(actions.send[0].to, replica::Outgoing::kAllReplicas);
-  EXPECT_EQ(actions.send[0].body, checkpoint_body(4, kState4));
+  ASSERT_EQ(sent_messages(actions).size(), 1u);
+  EXPECT_EQ(sent_messages(actions)[0].kind, MessageKind::checkpoint);
+  EXPECT_EQ(sent_messages(actions)[0].to, replica::Outgoing::kAllReplicas);
+  EXPECT_EQ(sent_messages(actions)[0].body, checkpoint_body(4, kState4));
   EXPECT_FALSE(actions.stable_checkpoint);
 }
 
@@ -165,7 +165,7 @@ TEST_F(PrimaryCheckpointTest, ThePrimaryProposesAgainOnceTheWindowMoves) {
   const TestBatch batch = batch_for(9);
   replica::Actions actions;
   core_.propose(batch.batch, batch.digest, actions);
-  EXPECT_EQ(actions.send.at(0).body, pre_prepare_body(0, 9, batch));
+  EXPECT_EQ(sent_messages(actions).at(0).body, pre_prepare_body(0, 9, batch));
 }
 
 }  // namespace

@@ -20,8 +20,8 @@ TEST_F(BackupTest, AcceptsAPrePrepareInItsViewAndWindowAndMulticastsAPrepare) {
   const TestBatch batch = batch_for(1);
   const Delivery delivery = pre_prepare(1, batch);
   ASSERT_FALSE(delivery.dropped);
-  ASSERT_EQ(delivery.actions.send.size(), 1u);
-  const replica::Outgoing& sent = delivery.actions.send[0];
+  ASSERT_EQ(sent_messages(delivery.actions).size(), 1u);
+  const replica::Outgoing sent = sent_messages(delivery.actions)[0];
   EXPECT_EQ(sent.kind, MessageKind::pbft_prepare);
   EXPECT_EQ(sent.to, replica::Outgoing::kAllReplicas);
   EXPECT_EQ(sent.body, prepare_body(0, 1, batch.digest));
@@ -80,9 +80,9 @@ TEST_F(BackupTest, PreparedNeedsTwoFMatchingPreparesItsOwnIncluded) {
   EXPECT_TRUE(prepare(3, 1, batch_for(2).digest).actions.empty()) << "a PREPARE for another digest";
   EXPECT_EQ(prepare(0, 1, batch.digest).dropped, reason::kPrepareFromPrimary);
   const Delivery second = prepare(2, 1, batch.digest);
-  ASSERT_EQ(second.actions.send.size(), 1u);
-  EXPECT_EQ(second.actions.send[0].kind, MessageKind::pbft_commit);
-  EXPECT_EQ(second.actions.send[0].body, commit_body(0, 1, batch.digest));
+  ASSERT_EQ(sent_messages(second.actions).size(), 1u);
+  EXPECT_EQ(sent_messages(second.actions)[0].kind, MessageKind::pbft_commit);
+  EXPECT_EQ(sent_messages(second.actions)[0].body, commit_body(0, 1, batch.digest));
   EXPECT_TRUE(prepare(3, 1, batch.digest).actions.empty()) << "COMMIT goes out once; 3 already voted";
   EXPECT_EQ(ignored(reason::kConflictingPrepare), 1u);
 }
@@ -91,9 +91,9 @@ TEST_F(PrimaryTest, PreparedNeedsTwoFPreparesFromDistinctBackupsAndDuplicatesCou
   const TestBatch batch = batch_for(1);
   replica::Actions proposed;
   core_.propose(batch.batch, batch.digest, proposed);
-  ASSERT_EQ(proposed.send.size(), 1u);
-  EXPECT_EQ(proposed.send[0].kind, MessageKind::pbft_pre_prepare);
-  EXPECT_EQ(proposed.send[0].body, pre_prepare_body(0, 1, batch));
+  ASSERT_EQ(sent_messages(proposed).size(), 1u);
+  EXPECT_EQ(sent_messages(proposed)[0].kind, MessageKind::pbft_pre_prepare);
+  EXPECT_EQ(sent_messages(proposed)[0].body, pre_prepare_body(0, 1, batch));
 
   EXPECT_TRUE(prepare(1, 1, batch.digest).actions.empty());
   EXPECT_TRUE(prepare(1, 1, batch.digest).actions.empty());
@@ -161,7 +161,7 @@ TEST_F(PrimaryTest, PipelinesEverySequenceNumberOfTheWindow) {
     const TestBatch batch = batch_for(sequence);
     replica::Actions actions;
     core_.propose(batch.batch, batch.digest, actions);
-    EXPECT_EQ(actions.send.at(0).body, pre_prepare_body(0, sequence, batch));
+    EXPECT_EQ(sent_messages(actions).at(0).body, pre_prepare_body(0, sequence, batch));
   }
   EXPECT_FALSE(core_.can_propose()) << "h + L reached";
   // The backups' PREPAREs and COMMITs complete them in any order.
@@ -187,7 +187,7 @@ TEST_F(BackupTest, ReSendsUncommittedVotesEveryPeriodAndCommittedOnesOnlyWhenNot
   replica::Actions resent;
   core_.on_tick(resent);
   constexpr ReplicaId kAll = replica::Outgoing::kAllReplicas;
-  EXPECT_EQ(resent.send, (std::vector<replica::Outgoing>{
+  EXPECT_EQ(sent_messages(resent), (std::vector<replica::Outgoing>{
                              {kAll, MessageKind::pbft_prepare, prepare_body(0, 1, batch.digest)},
                              {kAll, MessageKind::pbft_commit, commit_body(0, 1, batch.digest)}}));
 
@@ -201,7 +201,7 @@ TEST_F(BackupTest, ReSendsUncommittedVotesEveryPeriodAndCommittedOnesOnlyWhenNot
   // may be what the cluster waits for, so they come again.
   replica::Actions stalled;
   for (replica::Tick tick = 0; tick < period; ++tick) core_.on_tick(stalled);
-  EXPECT_EQ(stalled.send, resent.send);
+  EXPECT_EQ(sent_messages(stalled), sent_messages(resent));
 }
 
 TEST_F(BackupTest, CannotPropose) { EXPECT_FALSE(core_.can_propose()); }

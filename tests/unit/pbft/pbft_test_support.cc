@@ -133,10 +133,16 @@ Delivery deliver(PbftCore& core, const TestKeys& keys, ByteView frame) {
 
 std::vector<replica::Outgoing> sent_of_kind(const replica::Actions& actions, net::MessageKind kind) {
   std::vector<replica::Outgoing> result;
-  for (const replica::Outgoing& outgoing : actions.send) {
+  for (const replica::Outgoing& outgoing : sent_messages(actions)) {
     if (outgoing.kind == kind) result.push_back(outgoing);
   }
   return result;
+}
+
+std::vector<replica::Outgoing> sent_messages(const replica::Actions& actions) {
+  std::vector<replica::Outgoing> all = actions.send;
+  all.insert(all.end(), actions.send_after_persist.begin(), actions.send_after_persist.end());
+  return all;
 }
 
 }  // namespace loyal::pbft::testing

@@ -81,6 +81,9 @@ inline constexpr std::string_view kBadSignature = "test.bad_signature";
 
 Delivery deliver(PbftCore& core, const TestKeys& keys, ByteView frame);
 
+// Everything a core sent, whether at once or after its records were persisted, in that order.
+std::vector<replica::Outgoing> sent_messages(const replica::Actions& actions);
+
 // Only the `kind` messages among `sends`.
 std::vector<replica::Outgoing> sent_of_kind(const replica::Actions& actions, net::MessageKind kind);
 

@@ -321,7 +321,7 @@ class TwinCluster {
 
   void handle(std::size_t node, replica::Actions actions) {
     Node& self = nodes_[node];
-    for (const replica::Outgoing& outgoing : actions.send) {
+    for (const replica::Outgoing& outgoing : sent_messages(actions)) {
       const Bytes frame = keys_.frame(self.id, outgoing.kind, outgoing.body);
       self.core->on_signed(outgoing, frame);
       const View view = self.core->view();

@@ -135,7 +135,7 @@ std::vector<Sequence> TestCluster::committed_sequences(ReplicaId replica) const 
 
 // What the pipeline does with one Actions bundle, in the contract's order.
 void TestCluster::handle(ReplicaId replica, replica::Actions actions) {
-  for (const replica::Outgoing& outgoing : actions.send) {
+  for (const replica::Outgoing& outgoing : sent_messages(actions)) {
     transcript_.push_back(describe(replica, outgoing));
     send(replica, outgoing);
   }

@@ -61,7 +61,7 @@ class ViewChangeTest : public CoreTest {
 
   // What the pipeline does with this core's own sends: sign them and hand the frames back.
   void sign(const replica::Actions& actions) {
-    for (const replica::Outgoing& outgoing : actions.send) {
+    for (const replica::Outgoing& outgoing : sent_messages(actions)) {
       core_.on_signed(outgoing, keys_.frame(self_, outgoing.kind, outgoing.body));
     }
   }
@@ -76,7 +76,7 @@ class ViewChangeTest : public CoreTest {
       replica::Actions actions;
       core_.on_tick(actions);
       sign(actions);
-      for (replica::Outgoing& outgoing : actions.send) all.send.push_back(std::move(outgoing));
+      for (replica::Outgoing& outgoing : sent_messages(actions)) all.send.push_back(std::move(outgoing));
     }
     return all;
   }
@@ -304,7 +304,7 @@ TEST_F(NewPrimaryTest, OneViewChangeWithInvalidCertificatesDoesNotMaskOtherRepli
 }
 
 TEST_F(BackupViewChangeTest, JoinsTheSmallestHigherViewAfterFPlusOneViewChanges) {
-  EXPECT_TRUE(from(0, MessageKind::pbft_view_change, evidence_.view_change_body(3)).actions.send.empty())
+  EXPECT_TRUE(sent_messages(from(0, MessageKind::pbft_view_change, evidence_.view_change_body(3)).actions).empty())
       << "f view changes may all be faulty";
   EXPECT_EQ(core_.view(), 0u);
   const Delivery second = from(3, MessageKind::pbft_view_change, evidence_.view_change_body(5));

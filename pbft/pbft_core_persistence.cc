@@ -1,0 +1,138 @@
+// PbftCore's journal: the records it writes before the messages that depend on them leave, and
+// the restart that reads them back (pbft/pbft_core.h, "Persistence").
+
+#include <algorithm>
+#include <utility>
+
+#include "common/assert.h"
+#include "pbft/pbft_core.h"
+
+namespace loyal::pbft {
+
+PbftCore::HoldSendsUntilPersisted::~HoldSendsUntilPersisted() {
+  if (out_.persist.size() == persist_before_) return;
+  const auto first = out_.send.begin() + static_cast<std::ptrdiff_t>(send_before_);
+  out_.send_after_persist.insert(out_.send_after_persist.end(), std::make_move_iterator(first),
+                                 std::make_move_iterator(out_.send.end()));
+  out_.send.erase(first, out_.send.end());
+}
+
+std::uint64_t PbftCore::persist(const PbftRecord& record, replica::Actions& out) {
+  const std::uint64_t id = next_record_id_++;
+  out.persist.push_back(encode_record(id, record));
+  return id;
+}
+
+void PbftCore::persist_slot(Sequence sequence, const Slot& slot, replica::Actions& out) {
+  const AcceptedPrePrepare& accepted = *slot.pre_prepare;
+  SlotRecord record{accepted.view, sequence, accepted.digest, accepted.batch, accepted.frame, false, {}, {}};
+  if (slot.last_prepared && slot.last_prepared->view == accepted.view && slot.last_prepared->digest == accepted.digest) {
+    record.prepared = true;
+    const auto votes = slot.prepares.find(VoteKey{accepted.view, accepted.digest});
+    if (votes != slot.prepares.end()) {
+      for (const auto& [sender, frame] : votes->second) {
+        if (sender == options_.self || frame.empty()) continue;
+        record.prepare_frames.push_back(frame);
+        record.prepare_senders.push_back(sender);
+      }
+    }
+  }
+  const std::uint64_t id = persist(record, out);
+  first_record_of_slot_.try_emplace(sequence, id);
+}
+
+void PbftCore::persist_view(replica::Actions& out) { view_record_id_ = persist(ViewRecord{view_, view_active_}, out); }
+
+void PbftCore::persist_stable_checkpoint(replica::Actions& out) {
+  std::uint64_t keep_from = next_record_id_;
+  if (stable_certificate_) {
+    StableRecord record{stable_certificate_->sequence, stable_certificate_->state_digest, stable_certificate_->frames,
+                        stable_certificate_->signers};
+    const auto own = own_checkpoint_frames_.find(stable_certificate_->sequence);
+    if (own != own_checkpoint_frames_.end()) {
+      record.proof.push_back(own->second);
+      record.proof_senders.push_back(options_.self);
+    }
+    keep_from = persist(record, out);
+  }
+  // The view is restated so that every record older than the slots still in the window can go.
+  persist_view(out);
+  keep_from = std::min(keep_from, view_record_id_);
+  first_record_of_slot_.erase(first_record_of_slot_.begin(), first_record_of_slot_.upper_bound(low_watermark_));
+  for (const auto& [sequence, id] : first_record_of_slot_) keep_from = std::min(keep_from, id);
+  out.discard_records_before = keep_from;
+}
+
+// ---- restart ------------------------------------------------------------------------------
+
+void PbftCore::restore(const std::vector<replica::PersistRecord>& records) {
+  std::map<Sequence, SlotRecord> slots;  // per sequence number, the record of its latest view
+  bool any_view = false;
+  for (const replica::PersistRecord& persisted : records) {
+    next_record_id_ = std::max(next_record_id_, persisted.id + 1);
+    PbftRecord record = decode_record(persisted);
+    if (auto* view = std::get_if<ViewRecord>(&record)) {
+      view_ = view->view;
+      view_active_ = view->active;
+      view_record_id_ = persisted.id;
+      any_view = true;
+    } else if (auto* stable = std::get_if<StableRecord>(&record)) {
+      recovered_stable_ = std::move(*stable);
+    } else {
+      SlotRecord& slot_record = std::get<SlotRecord>(record);
+      first_record_of_slot_.try_emplace(slot_record.sequence, persisted.id);
+      const auto it = slots.find(slot_record.sequence);
+      if (it == slots.end() || it->second.view <= slot_record.view) {
+        slots.insert_or_assign(slot_record.sequence, std::move(slot_record));
+      }
+    }
+  }
+  if (!any_view) return;
+  for (auto& [sequence, record] : slots) restore_slot(record);
+  // Its VIEW-CHANGE (with whatever it can still prove) goes out on the first tick.
+  resend_view_change_after_restart_ = !view_active_;
+}
+
+void PbftCore::restore_slot(const SlotRecord& record) {
+  Slot& slot = log_[record.sequence];
+  const ReplicaId primary = primary_of(record.view, options_.replica_count);
+  if (record.prepared) {
+    slot.last_prepared = PreparedRecord{record.view, record.digest, record.batch, record.pre_prepare_frame};
+    for (std::size_t i = 0; i < record.prepare_frames.size() && i < record.prepare_senders.size(); ++i) {
+      record_vote(slot.prepares, record.view, record.digest, record.prepare_senders[i], record.prepare_frames[i]);
+    }
+  }
+  if (record.view != view_) return;
+  // The current view: this replica voted for this batch here, and will never vote for another.
+  slot.pre_prepare = AcceptedPrePrepare{record.view, record.digest, record.batch, record.pre_prepare_frame};
+  if (primary == options_.self) {
+    slot.sent_pre_prepare = true;
+    if (view_active_) last_assigned_ = std::max(last_assigned_, record.sequence);
+  } else {
+    slot.sent_prepare = true;
+    record_vote(slot.prepares, record.view, record.digest, options_.self, {});
+  }
+  if (record.prepared) {
+    slot.sent_commit = true;
+    record_vote(slot.commits, record.view, record.digest, options_.self, {});
+  }
+}
+
+// A restored stable checkpoint proof, once the pipeline installed the snapshot it is about.
+void PbftCore::restore_checkpoint_proof(Sequence sequence, const crypto::Digest& state_digest) {
+  if (!recovered_stable_ || recovered_stable_->sequence != sequence ||
+      recovered_stable_->state_digest != state_digest) {
+    return;
+  }
+  const StableRecord& stable = *recovered_stable_;
+  for (std::size_t i = 0; i < stable.proof.size() && i < stable.proof_senders.size(); ++i) {
+    if (stable.proof_senders[i] == options_.self) {
+      own_checkpoint_frames_.try_emplace(sequence, stable.proof[i]);
+    } else {
+      (void)checkpoints_.record(stable.proof_senders[i], sequence, state_digest, stable.proof[i]);
+    }
+  }
+  recovered_stable_.reset();
+}
+
+}  // namespace loyal::pbft
