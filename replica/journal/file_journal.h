@@ -76,7 +76,9 @@ class FileJournal final : public replica::Journal {
   // core restated what it needs in those records, and deleting the old ones before the new ones
   // are on disk could lose both in a crash. Cheap when there is nothing to delete.
   void discard_before(std::uint64_t first_kept_id) override;
-  // Writes snapshot.tmp, syncs it, renames it over `snapshot` and syncs the directory.
+  // Writes snapshot.tmp, syncs it, renames it over `snapshot` and syncs the directory, so a crash
+  // leaves the old snapshot or the new one whole. (Under SyncPolicy::none: the same steps
+  // without the syncs.)
   void save_snapshot(const replica::SavedSnapshot& snapshot) override;
 
   const std::filesystem::path& directory() const { return directory_; }

@@ -8,6 +8,13 @@ namespace loyal::journal {
 
 namespace {
 constexpr std::size_t kChecksumOffset = 20;
+
+bool all_zero(ByteView bytes) {
+  for (std::uint8_t byte : bytes) {
+    if (byte != 0) return false;
+  }
+  return true;
+}
 }  // namespace
 
 void encode_record(const replica::PersistRecord& record, Bytes& out) {
@@ -39,16 +46,19 @@ std::string_view to_string(WalkEnd end) {
 DecodedRecords decode_records(ByteView buffer, std::optional<std::uint64_t> previous_id) {
   DecodedRecords decoded;
   std::size_t offset = 0;
-  const auto stop = [&](WalkEnd end) {
+  const auto stop = [&](WalkEnd end, bool damage_reaches_end = false) {
     decoded.end = end;
     decoded.valid_bytes = offset;
+    decoded.damage_reaches_end = damage_reaches_end || is_torn(end);
     return decoded;
   };
   while (offset < buffer.size()) {
     const std::size_t left = buffer.size() - offset;
     const std::uint8_t* header = buffer.data() + offset;
     // The magic is checked before tornness so that a short run of garbage is called garbage.
-    if (left >= 4 && detail::get_u32(header) != kRecordMagic) return stop(WalkEnd::bad_magic);
+    if (left >= 4 && detail::get_u32(header) != kRecordMagic) {
+      return stop(WalkEnd::bad_magic, all_zero(buffer.subspan(offset)));
+    }
     if (left < kRecordHeaderBytes) return stop(WalkEnd::torn_header);
     const std::uint32_t length = detail::get_u32(header + 4);
     const std::uint64_t id = detail::get_u64(header + 8);
@@ -58,7 +68,9 @@ DecodedRecords decode_records(ByteView buffer, std::optional<std::uint64_t> prev
     if (left - kRecordHeaderBytes < length) return stop(WalkEnd::torn_payload);
     const ByteView payload = buffer.subspan(offset + kRecordHeaderBytes, length);
     const std::uint32_t computed_crc = crc32c(payload, crc32c(ByteView(header, kChecksumOffset)));
-    if (computed_crc != stored_crc) return stop(WalkEnd::checksum_mismatch);
+    if (computed_crc != stored_crc) {
+      return stop(WalkEnd::checksum_mismatch, all_zero(buffer.subspan(offset + kRecordHeaderBytes + length)));
+    }
     if (previous_id && id <= *previous_id) return stop(WalkEnd::id_not_increasing);
     decoded.records.push_back({id, type, Bytes(payload.begin(), payload.end())});
     previous_id = id;

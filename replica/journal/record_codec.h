@@ -57,7 +57,6 @@ enum class WalkEnd : std::uint8_t {
 
 std::string_view to_string(WalkEnd end);
 
-// A torn write is what a crash leaves; anything else is damage (or a bug) worth a louder report.
 inline bool is_torn(WalkEnd end) { return end == WalkEnd::torn_header || end == WalkEnd::torn_payload; }
 
 struct DecodedRecords {
@@ -66,6 +65,11 @@ struct DecodedRecords {
   // Where the valid prefix ends: the buffer size when clean, otherwise the offset of the record
   // that stopped the walk. Truncating the buffer here leaves exactly `records`.
   std::size_t valid_bytes = 0;
+  // Nothing after the damage could be a record: the walk ended torn, or on a record that fails
+  // its checksum and is followed only by zero bytes (if anything), or on zero bytes instead of a
+  // magic. That is what a crash in the middle of the last write leaves (filesystems may extend a
+  // file before its data lands, and show the gap as zeros). Damage followed by data is not.
+  bool damage_reaches_end = false;
 };
 
 // `previous_id`: the id of the record just before this buffer (from an earlier segment), so that

@@ -21,7 +21,7 @@ std::string RecoveryReport::describe() const {
   if (segments > 0) text += " from " + std::to_string(segments) + (segments == 1 ? " segment" : " segments");
   text += snapshot_sequence ? ", snapshot at sequence " + std::to_string(*snapshot_sequence) : ", no snapshot";
   if (damaged_tail) {
-    text += is_torn(damaged_tail->reason) ? "; torn tail in " : "; CORRUPT record in ";
+    text += damaged_tail->crash_like ? "; torn tail in " : "; CORRUPT record in ";
     text += damaged_tail->file + " at offset " + std::to_string(damaged_tail->offset) + " (" +
             std::string(to_string(damaged_tail->reason)) + "): " + std::to_string(damaged_tail->truncated_bytes) +
             " bytes truncated";

@@ -20,6 +20,10 @@ struct DamagedTail {
   std::uint64_t offset = 0;     // byte offset of the first bad record within `file`
   WalkEnd reason = WalkEnd::clean;
   std::uint64_t truncated_bytes = 0;  // bytes cut from `file` at `offset`
+  // The damage is at the very end of the journal and nothing after it looks like data
+  // (DecodedRecords::damage_reaches_end, in the last segment): a write cut short by a crash, which
+  // loses only records that were never synced. Otherwise durable records were damaged.
+  bool crash_like = false;
 };
 
 struct RecoveryReport {
@@ -36,9 +40,9 @@ struct RecoveryReport {
   // Leftovers deleted on the way (an empty segment, an unfinished snapshot.tmp).
   std::vector<std::string> removed_leftovers;
 
-  // True when nothing was lost or ignored beyond what a crash may tear (a torn last record).
+  // True when nothing was lost or ignored beyond what a crash may tear (the unsynced last write).
   bool clean() const {
-    return (!damaged_tail || is_torn(damaged_tail->reason)) && removed_segments.empty() && !corrupt_snapshot;
+    return (!damaged_tail || damaged_tail->crash_like) && removed_segments.empty() && !corrupt_snapshot;
   }
   // One line (or a few) for the log, e.g. "recovered 120 records (ids 5..124) from 2 segments,
   // snapshot at sequence 100; torn tail in journal-...0100.log at offset 4096 (torn record

@@ -12,8 +12,9 @@ void CorruptingProtocol::corrupt(replica::Actions& out) const {
 
 ProtocolFactory with_batch_corruption(ProtocolFactory make_protocol, BatchCorruption corruption) {
   return [make_protocol = std::move(make_protocol), corruption](
-             ReplicaId self, const replica::RequestAuthenticator& authenticator) -> std::unique_ptr<replica::Protocol> {
-    std::unique_ptr<replica::Protocol> core = make_protocol(self, authenticator);
+             ReplicaId self, const replica::RequestAuthenticator& authenticator,
+             const std::vector<replica::PersistRecord>& recovered) -> std::unique_ptr<replica::Protocol> {
+    std::unique_ptr<replica::Protocol> core = make_protocol(self, authenticator, recovered);
     if (self != corruption.replica) return core;
     return std::make_unique<CorruptingProtocol>(std::move(core), corruption.sequence);
   };

@@ -42,6 +42,16 @@ void Checkers::on_batch_executed(ReplicaId replica, replica::Sequence sequence, 
   }
 }
 
+void Checkers::on_state_installed(ReplicaId replica, replica::Sequence sequence, const crypto::Digest&) {
+  executing_.erase(replica);
+  const auto first = executed_by_replica_.lower_bound({replica, RequestId{0, 0}});
+  for (auto it = first; it != executed_by_replica_.end() && it->first == replica;) {
+    const auto execution = executions_.find(it->second);
+    const bool above = execution != executions_.end() && execution->second.position.sequence > sequence;
+    it = above ? executed_by_replica_.erase(it) : std::next(it);
+  }
+}
+
 void Checkers::on_request_executed(ReplicaId replica, replica::Sequence sequence, ClientId client,
                                    std::uint64_t request_number, ByteView, ByteView result) {
   if (is_byzantine(replica)) return;

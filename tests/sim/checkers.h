@@ -7,7 +7,8 @@
 // Properties, by the name a violation reports:
 //  - agreement: no two correct replicas execute different batches (digests) at one sequence number;
 //  - checkpoint_digest: every correct replica's state digest at a checkpoint sequence is the same;
-//  - at_most_once: a replica executes each (client, request number) at most once;
+//  - at_most_once: a replica executes each (client, request number) at most once on one state (a
+//    replica that installs an older state, by state transfer or a restart, starts again there);
 //  - execution_consistency: every correct replica executes a request at the same place in the log
 //    (sequence number, position in the batch) with the same result;
 //  - completed_result: a completed client operation was executed, and its result is the one the
@@ -68,6 +69,10 @@ class Checkers final : public replica::ReplicaObserver {
   void on_request_executed(ReplicaId replica, replica::Sequence sequence, ClientId client,
                            std::uint64_t request_number, ByteView operation, ByteView result) override;
   void on_checkpoint(ReplicaId replica, replica::Sequence sequence, const crypto::Digest& state_digest) override;
+  // The replica's state became the one at `sequence` (state transfer, or a restart from its
+  // journal's snapshot, or sequence 0 for a wiped disk): it may execute again what it executed
+  // above `sequence` before, and that is not a second execution.
+  void on_state_installed(ReplicaId replica, replica::Sequence sequence, const crypto::Digest& state_digest) override;
 
   void on_submitted(ClientId client, std::uint64_t request_number);
   void on_completed(ClientId client, const client::Completion& completion);

@@ -96,6 +96,8 @@ std::string to_string(const FaultEvent& event) {
   const std::string at = "tick " + std::to_string(event.at) + ": ";
   switch (event.kind) {
     case FaultEvent::Kind::crash: return at + "crash " + loyal::to_string(event.node);
+    case FaultEvent::Kind::restart: return at + "restart " + loyal::to_string(event.node) + " from its journal";
+    case FaultEvent::Kind::restart_wiped: return at + "restart " + loyal::to_string(event.node) + " with a wiped disk";
     case FaultEvent::Kind::isolate: return at + "isolate " + loyal::to_string(event.node);
     case FaultEvent::Kind::reconnect: return at + "reconnect " + loyal::to_string(event.node);
     case FaultEvent::Kind::cut: return at + "cut " + loyal::to_string(event.node) + " -> " + loyal::to_string(event.to);
@@ -132,6 +134,11 @@ FaultPlan plan_faults(const FaultPlanInput& input, Prng& prng) {
     if (i < crashes) {
       const Tick at = prng.between(std::max<Tick>(input.ticks / 20, 1), safety_end - 1);
       plan.events.push_back({at, FaultEvent::Kind::crash, NodeId::replica(victim), {}});
+      const std::uint64_t outcome = prng.below(3);  // 0: stays down
+      if (outcome != 0 && at + 1 < safety_end) {
+        const FaultEvent::Kind kind = outcome == 1 ? FaultEvent::Kind::restart : FaultEvent::Kind::restart_wiped;
+        plan.events.push_back({prng.between(at + 1, safety_end - 1), kind, NodeId::replica(victim), {}});
+      }
     }
   }
   std::stable_sort(plan.events.begin(), plan.events.end(),

@@ -18,7 +18,9 @@
 //  - network: loss 1-5% (on the links above), duplication 0-3%, latency jitter with a long tail
 //    (which reorders), and for every victim one to three windows of isolation or of one cut
 //    one-way link to or from it;
-//  - crash: up to f victims (at least one) crash at random ticks of the safety phase;
+//  - crash: up to f victims (at least one) crash at random ticks of the safety phase; each then
+//    stays down, restarts from its journal (unsynced writes lost, the last record possibly torn),
+//    or restarts with a wiped disk, later in the safety phase, one outcome in three each;
 //  - all: both.
 
 #include <cstdint>
@@ -42,10 +44,11 @@ std::string_view to_string(FaultMode mode);
 std::optional<FaultMode> parse_fault_mode(std::string_view name);
 
 struct FaultEvent {
-  enum class Kind { crash, isolate, reconnect, cut, restore };
+  // restart: the crashed replica starts again from its journal; restart_wiped: from nothing.
+  enum class Kind { crash, isolate, reconnect, cut, restore, restart, restart_wiped };
   Tick at = 0;
   Kind kind = Kind::crash;
-  NodeId node;  // crash, isolate, reconnect: the replica; cut, restore: the link's sender
+  NodeId node;  // crash, restart, isolate, reconnect: the replica; cut, restore: the link's sender
   NodeId to;    // cut, restore: the link's receiver
   friend bool operator==(const FaultEvent&, const FaultEvent&) = default;
 };

@@ -110,6 +110,7 @@ TEST(FaultPlan, TouchesAtMostFReplicasNeverThePrimaryAndHealsBeforeTheLivenessPh
       EXPECT_EQ(plan.liveness_conditions.loss_per_mille, 0u);
       std::set<ReplicaId> touched;
       int crashes = 0;
+      std::set<ReplicaId> crashed;
       int open_partitions = 0;
       Tick previous = 0;
       for (const FaultEvent& event : plan.events) {
@@ -122,7 +123,12 @@ TEST(FaultPlan, TouchesAtMostFReplicasNeverThePrimaryAndHealsBeforeTheLivenessPh
         };
         const bool link_event = event.kind == FaultEvent::Kind::cut || event.kind == FaultEvent::Kind::restore;
         EXPECT_TRUE(is_victim(event.node) || (link_event && is_victim(event.to))) << to_string(event);
+        if (event.kind == FaultEvent::Kind::restart || event.kind == FaultEvent::Kind::restart_wiped) {
+          EXPECT_TRUE(crashed.contains(event.node.index)) << "only a crashed replica restarts";
+          crashed.erase(event.node.index);
+        }
         if (event.kind == FaultEvent::Kind::crash) {
+          crashed.insert(event.node.index);
           ++crashes;
           EXPECT_NE(event.node.index, 0u) << "the primary is spared";
         }

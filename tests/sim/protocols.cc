@@ -21,10 +21,11 @@ ProtocolFactory protocol_factory(const SimOptions& options, const crypto::Verifi
   pbft_options.retransmit_ticks = options.retransmit_ticks;
   pbft_options.max_batch_requests = options.batch_max_requests;
   return [pbft_options, &verifier](
-             ReplicaId self, const replica::RequestAuthenticator& authenticator) -> std::unique_ptr<replica::Protocol> {
+             ReplicaId self, const replica::RequestAuthenticator& authenticator,
+             const std::vector<replica::PersistRecord>& recovered) -> std::unique_ptr<replica::Protocol> {
     pbft::PbftOptions mine = pbft_options;
     mine.self = self;
-    return std::make_unique<pbft::PbftCore>(mine, authenticator, verifier);
+    return std::make_unique<pbft::PbftCore>(mine, authenticator, verifier, recovered);
   };
 }
 

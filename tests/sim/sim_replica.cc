@@ -1,6 +1,7 @@
 #include "tests/sim/sim_replica.h"
 
 #include "apps/kv/kv_store.h"
+#include "common/assert.h"
 
 namespace loyal::sim {
 
@@ -8,24 +9,35 @@ SimReplica::SimReplica(const replica::ReplicaOptions& options, cluster::ClientAu
                        const SimCrypto& crypto, const ProtocolFactory& make_protocol, SimNetwork& network,
                        const Tick& clock, replica::ReplicaObserver* observer,
                        std::unique_ptr<replica::ByzantinePolicy> byzantine)
-    : outbox_(network, clock, options.self),
+    : options_(options),
+      make_protocol_(make_protocol),
+      observer_(observer),
+      crypto_(crypto),
+      byzantine_policy_(std::move(byzantine)),
+      outbox_(network, clock, options.self),
       request_authenticator_(options.cluster_id, options.mode, options.self, client_auth, crypto.verifier(),
                              crypto.keys().clients_to_replica(options.self)) {
+  build({});
+}
+
+void SimReplica::build(replica::RecoveredState recovered) {
   replica::ReplicaParts parts{
-      .protocol = make_protocol(options.self, request_authenticator_),
+      .protocol = make_protocol_(options_.self, request_authenticator_, recovered.records),
       .application = std::make_unique<kv::KvStore>(),
-      .signer = &crypto.signer(NodeId::replica(options.self)),
-      .verifier = &crypto.verifier(),
+      .signer = &crypto_.signer(NodeId::replica(options_.self)),
+      .verifier = &crypto_.verifier(),
       .request_authenticator = &request_authenticator_,
-      .reply_keys_by_client = crypto.keys().replica_to_clients(options.self),
+      .reply_keys_by_client = crypto_.keys().replica_to_clients(options_.self),
       .outbox = &outbox_,
       .journal = &journal_,
-      .observer = observer,
-      .byzantine = std::move(byzantine),
-      .restored_snapshot = std::nullopt,
+      .observer = observer_,
+      .byzantine = std::move(byzantine_policy_),
+      .restored_snapshot = std::move(recovered.snapshot),
   };
   byzantine_ = parts.byzantine.get();
-  replica_ = std::make_unique<replica::Replica>(options, std::move(parts));
+  // The old pipeline goes first: it must not outlive the journal state it was built on.
+  replica_.reset();
+  replica_ = std::make_unique<replica::Replica>(options_, std::move(parts));
 }
 
 void SimReplica::on_frame(ByteView frame) {
@@ -34,6 +46,30 @@ void SimReplica::on_frame(ByteView frame) {
 
 void SimReplica::on_tick() {
   if (!crashed_) replica_->on_tick();
+}
+
+void SimReplica::crash(Prng& prng) {
+  if (crashed_) return;
+  crashed_ = true;
+  journal_.crash(prng, /*may_tear=*/true);
+}
+
+void SimReplica::restart() {
+  LOYAL_ASSERT(crashed_, "only a crashed replica restarts");
+  journal::MemoryJournal::Recovered recovered = journal_.recover();
+  crashed_ = false;
+  ++restarts_;
+  build(std::move(recovered.state));
+}
+
+void SimReplica::restart_wiped() {
+  LOYAL_ASSERT(crashed_, "only a crashed replica restarts");
+  journal_.wipe();
+  (void)journal_.recover();
+  crashed_ = false;
+  ++restarts_;
+  if (observer_) observer_->on_state_installed(options_.self, 0, crypto::sha256({}));
+  build({});
 }
 
 }  // namespace loyal::sim

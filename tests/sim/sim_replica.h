@@ -1,7 +1,9 @@
 #pragma once
 // One simulated replica: the real replica::Replica pipeline with the real protocol core and the
-// real key-value store, wired to the simulated network and an in-memory journal. Crash-stop: a
-// crashed replica receives nothing and is never ticked again.
+// real key-value store, wired to the simulated network and an in-memory journal (the same record
+// framing and recovery as the file journal). A crashed replica receives nothing and is not ticked;
+// its journal loses what was not synced. A restart builds a new pipeline and core from what the
+// journal recovered (restart()) or from nothing (restart_wiped(): a replaced disk).
 //
 // Ownership: the SimReplica owns its pipeline (which owns the core and the application) and the
 // objects the pipeline borrows (outbox, journal, request authenticator). The network, the crypto,
@@ -12,16 +14,19 @@
 #include <memory>
 #include <vector>
 
+#include "replica/journal/memory_journal.h"
 #include "replica/replica.h"
 #include "tests/sim/sim_crypto.h"
 #include "tests/sim/sim_network.h"
 
 namespace loyal::sim {
 
-// Builds replica `self`'s protocol core. The core may keep a reference to `authenticator`, which
-// lives as long as the replica.
+// Builds replica `self`'s protocol core, from the records its journal recovered on a restart (none
+// for a new replica). The core may keep a reference to `authenticator`, which lives as long as the
+// replica.
 using ProtocolFactory = std::function<std::unique_ptr<replica::Protocol>(
-    ReplicaId self, const replica::RequestAuthenticator& authenticator)>;
+    ReplicaId self, const replica::RequestAuthenticator& authenticator,
+    const std::vector<replica::PersistRecord>& recovered)>;
 
 // The Outbox of one replica: every frame goes into the simulated network, stamped with the tick.
 class NetworkOutbox final : public replica::Outbox {
@@ -41,19 +46,6 @@ class NetworkOutbox final : public replica::Outbox {
   NodeId self_;
 };
 
-// A journal whose every record is durable as soon as sync() is called. Replicas only crash-stop
-// for now (no restart reads a journal back), so only the record ids are kept, not the records.
-class MemoryJournal final : public replica::Journal {
- public:
-  void append(const replica::PersistRecord& record) override { appended_ = record.id; }
-  std::uint64_t sync() override { return appended_; }
-  void discard_before(std::uint64_t) override {}
-  void save_snapshot(const replica::SavedSnapshot&) override {}
-
- private:
-  std::uint64_t appended_ = 0;
-};
-
 class SimReplica {
  public:
   SimReplica(const replica::ReplicaOptions& options, cluster::ClientAuth client_auth, const SimCrypto& crypto,
@@ -62,20 +54,34 @@ class SimReplica {
 
   void on_frame(ByteView frame);
   void on_tick();
-  void crash() { crashed_ = true; }
+  // The process stops: unsynced journal records are lost, the last one possibly torn.
+  void crash(Prng& prng);
+  // Precondition: crashed(). A new process from the journal's records and snapshot.
+  void restart();
+  // Precondition: crashed(). A new process with an empty disk.
+  void restart_wiped();
   bool crashed() const { return crashed_; }
+  std::uint32_t restarts() const { return restarts_; }
 
   const replica::Replica& replica() const { return *replica_; }
   // The replica's Byzantine policy, or nullptr for a correct replica.
   const replica::ByzantinePolicy* byzantine() const { return byzantine_; }
 
  private:
+  void build(replica::RecoveredState recovered);
+
+  replica::ReplicaOptions options_;
+  ProtocolFactory make_protocol_;
+  replica::ReplicaObserver* observer_;
+  const SimCrypto& crypto_;
+  std::unique_ptr<replica::ByzantinePolicy> byzantine_policy_;  // until the first build
   NetworkOutbox outbox_;
-  MemoryJournal journal_;
+  journal::MemoryJournal journal_;
   replica::RequestAuthenticator request_authenticator_;
   std::unique_ptr<replica::Replica> replica_;
   const replica::ByzantinePolicy* byzantine_ = nullptr;  // owned by replica_
   bool crashed_ = false;
+  std::uint32_t restarts_ = 0;
 };
 
 }  // namespace loyal::sim

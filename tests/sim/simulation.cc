@@ -30,6 +30,7 @@ class Simulation {
   SimOptions options_;
   std::ostream* trace_;
   Prng seeds_;
+  Prng storage_faults_;  // torn writes at crashes
   Tick now_ = 0;
   SimCrypto crypto_;
   SimNetwork network_;
@@ -40,6 +41,9 @@ class Simulation {
   std::vector<ByzantineReplica> byzantine_;
 };
 
+// A salt for the Prng that tears journal writes at crashes: its own stream, like the one below.
+constexpr std::uint64_t kStorageFaultSalt = 0x746f'726e'7772'6974ULL;
+
 // A salt for the Prng that draws `--byzantine random`: a stream of its own, so that runs without
 // Byzantine replicas draw exactly what they drew before the option existed.
 constexpr std::uint64_t kByzantineDrawSalt = 0x6279'7a61'6e74'696eULL;
@@ -48,6 +52,7 @@ Simulation::Simulation(const SimOptions& options, std::ostream* trace)
     : options_(options),
       trace_(trace),
       seeds_(options.seed),
+      storage_faults_(options.seed ^ kStorageFaultSalt),
       crypto_(options.replicas, options.clients, options.seed, options.real_crypto),
       network_(seeds_.next()),
       checkers_(options.progress_bound_ticks) {
@@ -118,7 +123,13 @@ Simulation::Simulation(const SimOptions& options, std::ostream* trace)
 void Simulation::apply(const FaultEvent& event) {
   if (trace_) *trace_ << "  " << to_string(event) << "\n";
   switch (event.kind) {
-    case FaultEvent::Kind::crash: replicas_.at(event.node.index)->crash(); break;
+    case FaultEvent::Kind::crash: replicas_.at(event.node.index)->crash(storage_faults_); break;
+    case FaultEvent::Kind::restart:
+      if (replicas_.at(event.node.index)->crashed()) replicas_[event.node.index]->restart();
+      break;
+    case FaultEvent::Kind::restart_wiped:
+      if (replicas_.at(event.node.index)->crashed()) replicas_[event.node.index]->restart_wiped();
+      break;
     case FaultEvent::Kind::isolate: network_.isolate(event.node); break;
     case FaultEvent::Kind::reconnect: network_.reconnect(event.node); break;
     case FaultEvent::Kind::cut: network_.cut(event.node, event.to); break;
@@ -197,6 +208,7 @@ void Simulation::print_summary(const SimResult& result) const {
     const replica::Replica& replica = replicas_[r]->replica();
     const replica::ProtocolStatus status = replica.status();
     out << "  replica " << r << (replicas_[r]->crashed() ? " (crashed)" : "");
+    if (replicas_[r]->restarts() > 0) out << " (restarted " << replicas_[r]->restarts() << "x)";
     if (const replica::ByzantinePolicy* policy = replicas_[r]->byzantine()) {
       out << " (byzantine " << policy->name() << ")";
     }
@@ -248,8 +260,10 @@ std::optional<std::string> check_options(const SimOptions& options) {
     if (event.at < 1 || out_of_range(event.node) || (link && out_of_range(event.to))) {
       return "scripted fault out of range";
     }
-    if (event.kind == FaultEvent::Kind::crash && event.node.role != NodeRole::replica) return "only replicas crash";
-    const bool partition = event.kind != FaultEvent::Kind::crash;
+    const bool process = event.kind == FaultEvent::Kind::crash || event.kind == FaultEvent::Kind::restart ||
+                         event.kind == FaultEvent::Kind::restart_wiped;
+    if (process && event.node.role != NodeRole::replica) return "only replicas crash and restart";
+    const bool partition = !process;
     if (partition && event.at >= std::max<Tick>(options.ticks * kSafetyPhasePercent / 100, 1)) {
       return "scripted partitions and their ends come before the liveness phase, which heals the network";
     }
