@@ -94,6 +94,11 @@ class ClientCore {
   // Retransmits the outstanding request to every replica once its retry time has come.
   void on_tick(replica::Tick now, ClientOutput& out);
 
+  // Gives up on the outstanding request (the caller's deadline passed): later replies to it are
+  // dropped as stale, and the next submit() gets a higher request number. The abandoned request
+  // may still execute at the replicas, at most once, so its outcome is unknown, not failed.
+  void abandon() { outstanding_.reset(); }
+
   bool busy() const { return outstanding_.has_value(); }
   // Where the next request goes first: replica 0 until a reply names another leader.
   ReplicaId believed_leader() const { return leader_; }

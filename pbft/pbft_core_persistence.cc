@@ -67,7 +67,6 @@ void PbftCore::persist_stable_checkpoint(replica::Actions& out) {
 
 void PbftCore::restore(const std::vector<replica::PersistRecord>& records) {
   std::map<Sequence, SlotRecord> slots;  // per sequence number, the record of its latest view
-  bool any_view = false;
   for (const replica::PersistRecord& persisted : records) {
     next_record_id_ = std::max(next_record_id_, persisted.id + 1);
     PbftRecord record = decode_record(persisted);
@@ -75,7 +74,6 @@ void PbftCore::restore(const std::vector<replica::PersistRecord>& records) {
       view_ = view->view;
       view_active_ = view->active;
       view_record_id_ = persisted.id;
-      any_view = true;
     } else if (auto* stable = std::get_if<StableRecord>(&record)) {
       recovered_stable_ = std::move(*stable);
     } else {
@@ -87,7 +85,7 @@ void PbftCore::restore(const std::vector<replica::PersistRecord>& records) {
       }
     }
   }
-  if (!any_view) return;
+  // Without a ViewRecord the replica never left view 0, which is where a new core starts.
   for (auto& [sequence, record] : slots) restore_slot(record);
   // Its VIEW-CHANGE (with whatever it can still prove) goes out on the first tick.
   resend_view_change_after_restart_ = !view_active_;

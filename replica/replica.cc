@@ -187,18 +187,17 @@ void Replica::drain(Actions& actions) {
   // Follows the ordering contract in replica/protocol.h.
   for (const PersistRecord& record : actions.persist) parts_.journal->append(record);
   for (const Outgoing& message : actions.send) send(message);
+  // What the core answers to persistence, executions and checkpoints is drained only after the
+  // whole committed list: draining it in between could hand out (and execute) later batches
+  // before earlier ones.
+  Actions follow_up;
   if (!actions.persist.empty()) {
     const std::uint64_t durable = parts_.journal->sync();
     for (const Outgoing& message : actions.send_after_persist) send(message);
-    Actions after;
-    protocol_->on_persisted(durable, after);
-    drain(after);
+    protocol_->on_persisted(durable, follow_up);
   } else {
     for (const Outgoing& message : actions.send_after_persist) send(message);
   }
-  // What the core answers to executions and checkpoints is drained only after the whole list:
-  // draining it in between could hand out (and execute) later batches before earlier ones.
-  Actions follow_up;
   for (const CommittedBatch& committed : actions.committed) {
     execute(committed, follow_up);
     if (committed.sequence % options_.checkpoint_interval == 0) take_checkpoint(follow_up);

@@ -385,5 +385,30 @@ TEST(DropReasons, DecodeReasonsAreNamedAfterTheDecodeError) {
             "decode." + std::string(net::to_string(net::DecodeError::truncated)));
 }
 
+TEST(Abandon, LeavesTheCoreIdleAndRepliesToTheAbandonedRequestAreDropped) {
+  const TestCluster cluster(kPbft4);
+  ClientCore client = cluster.make_client();
+  ClientOutput out;
+  const std::uint64_t abandoned = client.submit(to_bytes("lost"), 0, out);
+  client.abandon();
+  EXPECT_FALSE(client.busy());
+
+  out = {};
+  client.on_tick(10 * kRetryTicks, out);
+  EXPECT_TRUE(out.send.empty()) << "nothing left to retransmit";
+  for (ReplicaId r = 0; r < 2; ++r) client.on_frame(cluster.reply(r, abandoned, "late"), 1, out);
+  EXPECT_TRUE(out.completed.empty());
+  EXPECT_EQ(dropped(client, "no_outstanding_request"), 2u);
+
+  const std::uint64_t next = client.submit(to_bytes("next"), 2, out);
+  EXPECT_EQ(next, abandoned + 1);
+  for (ReplicaId r = 0; r < 2; ++r) client.on_frame(cluster.reply(r, abandoned, "late"), 3, out);
+  EXPECT_TRUE(out.completed.empty()) << "f+1 late replies to the abandoned request must not complete the next";
+  EXPECT_EQ(dropped(client, "stale_reply"), 2u);
+  for (ReplicaId r = 0; r < 2; ++r) client.on_frame(cluster.reply(r, next, "fresh"), 4, out);
+  ASSERT_EQ(out.completed.size(), 1u);
+  EXPECT_EQ(out.completed[0].request_number, next);
+}
+
 }  // namespace
 }  // namespace loyal::client
