@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "common/assert.h"
+#include "common/prng.h"
 #include "pbft/drop_reasons.h"
 #include "test_cluster.h"
 
@@ -190,18 +191,23 @@ TEST(Regression, OnlyFReplicasHoldTheLatestStableCheckpointAndTheNewViewLeavesTh
 // copy with the rest (or connects everything): a message goes from one node to another only when
 // they are on the same side of the partition of the sender's current view. Views 0 and 1 take
 // each of the 2^3 splits or "connected" (9 x 9 = 81 runs per twinned replica); later views are
-// connected. Each run lasts kTwinRunTicks ticks. The only assertion is safety: no two correct
+// connected. Each run lasts kTwinRunTicks ticks. Beyond view 1 the choices are sampled: a seeded
+// Prng picks the partition of each of views 0 to kSampledTwinViews - 1, in longer runs. The only assertion is safety: no two correct
 // replicas (the ones not twinned) commit different batches at one sequence number. With two
 // twinned replicas (beyond f, to show the harness sees a fork) nodes 4 and 5 are the second copies.
 
 constexpr std::uint32_t kTwinRunTicks = 90;
+constexpr std::uint32_t kSampledTwinViews = 6;
+constexpr std::uint32_t kSampledTwinRunTicks = 240;
 constexpr std::size_t kMaxTwinDeliveries = 200'000;
 
 class TwinCluster {
  public:
   // Nodes 0-3 are replicas 0-3; node 4 + i is the second copy of twins[i].
-  TwinCluster(std::vector<ReplicaId> twins, std::array<std::uint32_t, 2> partitions)
-      : keys_(4), twins_(std::move(twins)), partitions_(partitions) {
+  // partitions[v]: the partition of view v (views beyond the list are connected).
+  TwinCluster(std::vector<ReplicaId> twins, std::vector<std::uint32_t> partitions,
+              std::uint32_t ticks = kTwinRunTicks)
+      : keys_(4), twins_(std::move(twins)), partitions_(std::move(partitions)), ticks_(ticks) {
     for (ReplicaId id = 0; id < 4; ++id) {
       if (!twinned(id)) correct_.push_back(id);
     }
@@ -226,7 +232,7 @@ class TwinCluster {
     }
     propose_where_primary();
     run_network();
-    for (std::uint32_t tick = 0; tick < kTwinRunTicks; ++tick) {
+    for (std::uint32_t tick = 0; tick < ticks_; ++tick) {
       for (std::size_t node = 0; node < nodes_.size(); ++node) {
         replica::Actions actions;
         nodes_[node].core->on_tick(actions);
@@ -261,6 +267,14 @@ class TwinCluster {
     return count;
   }
   bool twins_equivocated() const { return equivocations_ > 0; }
+  // The highest view a correct replica reached.
+  View highest_view() const {
+    View highest = 0;
+    for (std::size_t node = 0; node < 4; ++node) {
+      if (!twinned(nodes_[node].id)) highest = std::max(highest, nodes_[node].core->view());
+    }
+    return highest;
+  }
   // The partition choice "no partition": one past the 2^(correct replicas) splits.
   std::uint32_t connected() const { return 1u << correct_.size(); }
 
@@ -359,7 +373,8 @@ class TwinCluster {
   TestKeys keys_;
   std::vector<ReplicaId> twins_;
   std::vector<ReplicaId> correct_;
-  std::array<std::uint32_t, 2> partitions_;
+  std::vector<std::uint32_t> partitions_;
+  std::uint32_t ticks_;
   std::vector<Node> nodes_;
   std::deque<Packet> network_;
   std::uint64_t equivocations_ = 0;
@@ -369,6 +384,7 @@ struct TwinStats {
   std::size_t runs = 0;
   std::size_t runs_with_commits = 0;
   std::size_t runs_with_equivocation = 0;
+  View highest_view = 0;
   std::vector<std::string> forks;  // the partitions and the conflict of every run that forked
 };
 
@@ -401,7 +417,42 @@ void expect_no_fork_with_one_twin(ReplicaId twin) {
   EXPECT_GT(stats.runs_with_equivocation, 0u);
 }
 
+// Sampled partitions for views 0 to kSampledTwinViews - 1, one Prng seed per run.
+TwinStats run_sampled_twin_partitions(const std::vector<ReplicaId>& twins, std::uint64_t first_seed,
+                                      std::uint32_t samples) {
+  TwinStats stats;
+  const std::uint32_t connected = 1u << (4 - twins.size());
+  for (std::uint64_t seed = first_seed; seed < first_seed + samples; ++seed) {
+    loyal::Prng prng(seed);
+    std::vector<std::uint32_t> partitions;
+    for (std::uint32_t view = 0; view < kSampledTwinViews; ++view) {
+      partitions.push_back(static_cast<std::uint32_t>(prng.below(connected + 1)));
+    }
+    TwinCluster cluster(twins, partitions, kSampledTwinRunTicks);
+    cluster.run_scenario();
+    ++stats.runs;
+    if (const std::string conflict = cluster.conflict(); !conflict.empty()) {
+      stats.forks.push_back("seed " + std::to_string(seed) + ": " + conflict);
+    }
+    stats.runs_with_commits += cluster.committed_by_correct() > 0 ? 1 : 0;
+    stats.runs_with_equivocation += cluster.twins_equivocated() ? 1 : 0;
+    stats.highest_view = std::max(stats.highest_view, cluster.highest_view());
+  }
+  return stats;
+}
+
 TEST(Regression, TwinOfThePrimaryNeverForksTheCorrectReplicas) { expect_no_fork_with_one_twin(0); }
+
+TEST(Regression, TwinsWithSampledPartitionsOverSixViewsNeverForkTheCorrectReplicas) {
+  for (const ReplicaId twin : {ReplicaId{0}, ReplicaId{1}, ReplicaId{2}}) {
+    const TwinStats stats = run_sampled_twin_partitions({twin}, 1000 * (twin + 1), 8);
+    EXPECT_TRUE(stats.forks.empty()) << "twin " << twin << ": " << stats.forks.size()
+                                     << " forks, the first: " << (stats.forks.empty() ? "" : stats.forks.front());
+    EXPECT_GT(stats.runs_with_commits, 0u) << "twin " << twin;
+    // Not only the first two views: the sampled partitions drive the correct replicas further.
+    EXPECT_GE(stats.highest_view, 2u) << "twin " << twin;
+  }
+}
 TEST(Regression, TwinOfTheNextPrimaryNeverForksTheCorrectReplicas) { expect_no_fork_with_one_twin(1); }
 
 // Beyond the fault model, to show the twins harness can see a fork: with f + 1 = 2 twinned
