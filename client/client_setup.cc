@@ -92,6 +92,7 @@ Result<ClientSetup> make_client_setup(cluster::ClusterConfig cluster, const cryp
 Result<ClientSetup> load_client_setup(const std::filesystem::path& cluster_file, const ClientSetupOptions& options) {
   auto cluster = cluster::load_cluster_file(cluster_file);
   if (!cluster) return cluster.error();
+  if (options.protocol) cluster->protocol = *options.protocol;
   if (options.id >= cluster->client_count()) {
     return Error{"client " + std::to_string(options.id) + " is not in " + cluster_file.string() + ", which has " +
                  describe_clients(*cluster)};

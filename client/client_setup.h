@@ -43,6 +43,9 @@ struct ClientSetupOptions {
   std::optional<std::filesystem::path> key_file;
   // None: first_request_number_from_wall_clock() when the setup is built.
   std::optional<std::uint64_t> first_request_number;
+  // None: the cluster file's protocol. Must match the replicas' --protocol: they drop (and
+  // report) requests sent for another mode.
+  std::optional<ProtocolMode> protocol;
 };
 
 // A request number above every number this client can have used before, whatever happened to its

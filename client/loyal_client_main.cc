@@ -41,6 +41,7 @@ int main(int argc, char** argv) {
   std::uint32_t client_id = 0;
   std::uint32_t timeout_ms = kDefaultTimeoutMs;
   std::string key_file;
+  std::string protocol;
   std::string key;
   std::string value;
   std::vector<std::string> cas_arguments;
@@ -70,6 +71,10 @@ int main(int argc, char** argv) {
   app.add_option("--id", client_id, "This client's id in the cluster file (each client has its own key).")
       ->capture_default_str();
   app.add_option("--key", key_file, "The client's secret key file (mode 0600).")->type_name("FILE");
+  app.add_option("--protocol", protocol,
+                 "pbft, raft or paxos: the protocol the replicas run (their --protocol). Default: the\n"
+                 "cluster file's.")
+      ->check(CLI::IsMember({"pbft", "raft", "paxos"}));
   app.add_option("--timeout-ms", timeout_ms,
                  "How long to wait for the cluster's answer, retransmitting to every replica meanwhile.")
       ->check(CLI::Range(1u, loyal::cluster::kMaxDurationMs))
@@ -115,8 +120,9 @@ int main(int argc, char** argv) {
   }
 
   loyal::client::ClientSetupOptions setup_options{.id = client_id, .key_file = std::nullopt,
-                                                  .first_request_number = std::nullopt};
+                                                  .first_request_number = std::nullopt, .protocol = std::nullopt};
   if (!key_file.empty()) setup_options.key_file = std::filesystem::path(key_file);
+  if (!protocol.empty()) setup_options.protocol = loyal::parse_protocol_mode(protocol);
   auto setup = loyal::client::load_client_setup(cluster_file, setup_options);
   if (!setup) return fail(ExitCode::bad_setup, setup.error().message);
 

@@ -26,6 +26,10 @@ inline constexpr std::uint32_t kMaxClients = 1u << 16;
 inline constexpr std::uint32_t kMinPbftReplicas = 4;
 // Raft and Multi-Paxos tolerate f crashes with n >= 2f+1.
 inline constexpr std::uint32_t kMinCrashTolerantReplicas = 3;
+// Raft and Multi-Paxos also run on exactly one replica, which tolerates no crash at all: for
+// development, and as the "unreplicated" baseline of benchmarks (same client, admission, app and
+// transport, no replication).
+inline constexpr std::uint32_t kSingleReplica = 1;
 // TOML integers are signed 64-bit, so that is the largest cluster id a file can hold.
 inline constexpr std::uint64_t kMaxClusterId = std::numeric_limits<std::int64_t>::max();
 // A batch travels inside one PRE-PREPARE (or log entry), which must fit one frame on the wire

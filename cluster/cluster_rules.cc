@@ -102,9 +102,11 @@ std::optional<std::string> check_replica_count(ProtocolMode protocol, std::uint6
     return "pbft needs at least " + number(kMinPbftReplicas) + " replicas, found " + number(replica_count) +
            ": it tolerates f Byzantine replicas with n >= 3f+1 replicas, and f must be at least 1";
   }
-  if (protocol != ProtocolMode::pbft && replica_count < kMinCrashTolerantReplicas) {
+  if (protocol != ProtocolMode::pbft && replica_count < kMinCrashTolerantReplicas &&
+      replica_count != kSingleReplica) {
     return name + " needs at least " + number(kMinCrashTolerantReplicas) + " replicas, found " +
-           number(replica_count) + ": it tolerates f crashed replicas with n >= 2f+1 replicas, and f must be at least 1";
+           number(replica_count) + ": it tolerates f crashed replicas with n >= 2f+1 replicas, and f must be at least 1" +
+           " (or exactly 1 replica, which tolerates none: for development and benchmark baselines)";
   }
   return std::nullopt;
 }

@@ -34,6 +34,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -50,10 +51,13 @@
 
 namespace loyal::runtime {
 
+// Queue depths are latency as much as memory: a frame waits behind everything queued before it,
+// and a VIEW-CHANGE full of certificates can take milliseconds to verify. The protocols
+// retransmit, so dropping early beats acting on stale messages seconds late.
 struct ProcessLimits {
-  std::size_t max_inbound_frames = 8192;       // received, waiting for the verification pool
-  std::size_t max_validated_messages = 8192;   // verified, waiting for the replica thread
-  std::size_t max_outbound_frames = 16384;     // from the replica thread, waiting for the I/O thread
+  std::size_t max_inbound_frames = 2048;       // received, waiting for the verification pool
+  std::size_t max_validated_messages = 2048;   // verified, waiting for the replica thread
+  std::size_t max_outbound_frames = 8192;      // from the replica thread, waiting for the I/O thread
   std::size_t receive_batch_frames = 256;      // taken from the transport per receive()
   std::size_t work_batch = 256;                // items a thread takes from its queue at once
   std::uint32_t max_catch_up_ticks = 50;       // ticks run back to back after a stall
@@ -76,6 +80,8 @@ struct RuntimeCounters {
   std::uint64_t frames_received = 0;
   std::uint64_t frames_queued_to_send = 0;
   std::uint64_t ticks = 0;
+  // Ticks not run because the replica thread fell more than max_catch_up_ticks behind the clock.
+  std::uint64_t ticks_skipped = 0;
   std::map<std::string_view, std::uint64_t> dropped;  // "runtime.inbound_queue_full", ...
 };
 
@@ -85,12 +91,16 @@ struct ProcessStatus {
   replica::Sequence last_executed = 0;
   std::uint64_t requests_executed = 0;
   std::map<std::string_view, std::uint64_t> replica_drops;  // the pipeline's, by reason
+  std::map<std::string_view, std::uint64_t> runtime_drops;  // the process's queues
   std::uint64_t ticks = 0;
+  std::uint64_t ticks_skipped = 0;
 };
 
 class ReplicaProcess {
  public:
-  ReplicaProcess(ReplicaSetup& setup, net::Transport& transport, replica::Journal& journal, ProcessOptions options);
+  // `restored_snapshot`: the journal's saved snapshot when restarting (replica/replica.h).
+  ReplicaProcess(ReplicaSetup& setup, net::Transport& transport, replica::Journal& journal, ProcessOptions options,
+                 std::optional<replica::SavedSnapshot> restored_snapshot = std::nullopt);
   ReplicaProcess(const ReplicaProcess&) = delete;
   ReplicaProcess& operator=(const ReplicaProcess&) = delete;
   ~ReplicaProcess();

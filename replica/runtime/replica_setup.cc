@@ -1,6 +1,7 @@
 #include "replica/runtime/replica_setup.h"
 
 #include <algorithm>
+#include <random>
 
 #include "apps/kv/kv_store.h"
 #include "common/assert.h"
@@ -8,7 +9,9 @@
 #include "crypto/key_file.h"
 #include "pbft/byzantine/byzantine_policy.h"
 #include "pbft/options.h"
+#include "paxos/paxos_core.h"
 #include "pbft/pbft_core.h"
+#include "raft/raft_core.h"
 
 namespace loyal::runtime {
 
@@ -30,6 +33,7 @@ Status check_protocol_fits(ProtocolMode mode, std::uint32_t replica_count) {
   const std::uint32_t minimum =
       mode == ProtocolMode::pbft ? cluster::kMinPbftReplicas : cluster::kMinCrashTolerantReplicas;
   if (replica_count >= minimum) return {};
+  if (mode != ProtocolMode::pbft && replica_count == cluster::kSingleReplica) return {};
   return Error{std::string(to_string(mode)) + " needs at least " + std::to_string(minimum) +
                " replicas, but the cluster file has " + std::to_string(replica_count)};
 }
@@ -50,11 +54,13 @@ Status check_key_matches(const crypto::NodeSecrets& secrets, const cluster::Repl
   return {};
 }
 
-pbft::PbftOptions pbft_options(const ProtocolContext& context) {
-  const cluster::Parameters& p = context.cluster.parameters;
+}  // namespace
+
+pbft::PbftOptions pbft_options(const cluster::ClusterConfig& cluster, ReplicaId self) {
+  const cluster::Parameters& p = cluster.parameters;
   pbft::PbftOptions options;
-  options.self = context.self;
-  options.replica_count = context.cluster.replica_count();
+  options.self = self;
+  options.replica_count = cluster.replica_count();
   options.max_faulty = cluster::max_faulty(ProtocolMode::pbft, options.replica_count);
   options.checkpoint_interval = p.checkpoint_interval;
   options.window = p.window;
@@ -64,6 +70,41 @@ pbft::PbftOptions pbft_options(const ProtocolContext& context) {
   options.max_batch_requests = p.batch_max_requests;
   return options;
 }
+
+raft::RaftOptions raft_options(const cluster::ClusterConfig& cluster, ReplicaId self, std::uint64_t seed) {
+  const cluster::Parameters& p = cluster.parameters;
+  raft::RaftOptions options;
+  options.self = self;
+  options.replica_count = cluster.replica_count();
+  options.election_timeout_min_ticks = ms_to_ticks(p.election_timeout_min_ms, p.tick_ms);
+  options.election_timeout_max_ticks = ms_to_ticks(p.election_timeout_max_ms, p.tick_ms);
+  options.heartbeat_ticks = ms_to_ticks(p.heartbeat_ms, p.tick_ms);
+  options.max_uncommitted_entries = p.window;
+  options.prng_seed = seed;
+  return options;
+}
+
+paxos::PaxosOptions paxos_options(const cluster::ClusterConfig& cluster, ReplicaId self, std::uint64_t seed) {
+  const cluster::Parameters& p = cluster.parameters;
+  paxos::PaxosOptions options;
+  options.self = self;
+  options.replica_count = cluster.replica_count();
+  options.leader_timeout_min_ticks = ms_to_ticks(p.election_timeout_min_ms, p.tick_ms);
+  options.leader_timeout_max_ticks = ms_to_ticks(p.election_timeout_max_ms, p.tick_ms);
+  options.heartbeat_ticks = ms_to_ticks(p.heartbeat_ms, p.tick_ms);
+  options.max_open_slots = p.window;
+  options.prng_seed = seed;
+  return options;
+}
+
+Status check_replica_id(const cluster::ClusterConfig& cluster, ReplicaId self) {
+  const std::uint32_t n = cluster.replica_count();
+  if (self < n) return {};
+  return Error{"replica id " + std::to_string(self) + " is out of range: the cluster file has " + std::to_string(n) +
+               " replicas (ids 0 to " + std::to_string(n - 1) + ")"};
+}
+
+namespace {
 
 replica::ReplicaOptions replica_options(const cluster::ClusterConfig& cluster, ReplicaId self, ProtocolMode mode) {
   const cluster::Parameters& p = cluster.parameters;
@@ -93,16 +134,17 @@ replica::Tick ms_to_ticks(std::uint32_t milliseconds, std::uint32_t tick_ms) {
 Result<std::unique_ptr<replica::Protocol>> make_protocol(const ProtocolContext& context) {
   switch (context.mode) {
     case ProtocolMode::pbft:
-      // PBFT writes no journal records yet (pbft/pbft_core.h): a restarted PBFT replica starts
-      // afresh and catches up by state transfer, so recovered_records has nothing for it.
-      return std::unique_ptr<replica::Protocol>(
-          std::make_unique<pbft::PbftCore>(pbft_options(context), context.request_authenticator, context.verifier));
+      return std::unique_ptr<replica::Protocol>(std::make_unique<pbft::PbftCore>(
+          pbft_options(context.cluster, context.self), context.request_authenticator, context.verifier,
+          context.recovered_records));
     case ProtocolMode::raft:
+      return std::unique_ptr<replica::Protocol>(std::make_unique<raft::RaftCore>(
+          raft_options(context.cluster, context.self, context.seed), context.recovered_records));
     case ProtocolMode::paxos:
-      break;
+      return std::unique_ptr<replica::Protocol>(std::make_unique<paxos::PaxosCore>(
+          paxos_options(context.cluster, context.self, context.seed), context.recovered_records));
   }
-  return Error{std::string(to_string(context.mode)) + " is not available yet: its core is not part of this build; "
-               "use --protocol pbft"};
+  return Error{"unknown protocol mode"};
 }
 
 Result<std::unique_ptr<replica::ByzantinePolicy>> make_byzantine(ProtocolMode protocol, const std::string& mode,
@@ -125,8 +167,10 @@ Result<std::unique_ptr<replica::ByzantinePolicy>> make_byzantine(ProtocolMode pr
   return policy;
 }
 
-replica::ReplicaParts ReplicaSetup::take_parts(replica::Outbox& outbox, replica::Journal& journal) {
+replica::ReplicaParts ReplicaSetup::take_parts(replica::Outbox& outbox, replica::Journal& journal,
+                                               std::optional<replica::SavedSnapshot> restored_snapshot) {
   LOYAL_ASSERT(!parts_taken_, "a setup makes one Replica");
+  LOYAL_ASSERT(protocol_ != nullptr, "build_protocol() comes first");
   parts_taken_ = true;
   return replica::ReplicaParts{
       .protocol = std::move(protocol_),
@@ -139,17 +183,25 @@ replica::ReplicaParts ReplicaSetup::take_parts(replica::Outbox& outbox, replica:
       .journal = &journal,
       .observer = nullptr,
       .byzantine = std::move(byzantine_),
+      .restored_snapshot = std::move(restored_snapshot),
   };
 }
 
+Status ReplicaSetup::build_protocol(const std::vector<replica::PersistRecord>& recovered_records) {
+  LOYAL_ASSERT(protocol_ == nullptr && !parts_taken_, "one protocol core per setup");
+  std::random_device entropy;
+  const std::uint64_t seed = (std::uint64_t{entropy()} << 32) ^ entropy();
+  auto protocol = make_protocol(ProtocolContext{cluster_, options_.self, options_.mode, *request_authenticator_,
+                                                *verifier_, recovered_records, seed});
+  if (!protocol) return protocol.error();
+  protocol_ = std::move(*protocol);
+  return {};
+}
+
 Result<std::unique_ptr<ReplicaSetup>> build_replica_setup(const cluster::ClusterConfig& cluster,
-                                                          const SetupRequest& request,
-                                                          const std::vector<replica::PersistRecord>& recovered_records) {
+                                                          const SetupRequest& request) {
+  if (Status known = check_replica_id(cluster, request.self); !known) return known.error();
   const std::uint32_t n = cluster.replica_count();
-  if (request.self >= n) {
-    return Error{"replica id " + std::to_string(request.self) + " is out of range: the cluster file has " +
-                 std::to_string(n) + " replicas (ids 0 to " + std::to_string(n - 1) + ")"};
-  }
   const ProtocolMode mode = request.protocol.value_or(cluster.protocol);
   if (Status fits = check_protocol_fits(mode, n); !fits) return fits.error();
 
@@ -189,11 +241,6 @@ Result<std::unique_ptr<ReplicaSetup>> build_replica_setup(const cluster::Cluster
   setup->request_authenticator_ = std::make_unique<replica::RequestAuthenticator>(
       cluster.cluster_id, mode, request.self, cluster.parameters.client_auth, *setup->verifier_,
       std::move(receive_keys_by_client));
-
-  auto protocol = make_protocol(ProtocolContext{setup->cluster_, request.self, mode, *setup->request_authenticator_,
-                                                *setup->verifier_, recovered_records});
-  if (!protocol) return protocol.error();
-  setup->protocol_ = std::move(*protocol);
   return setup;
 }
 

@@ -18,6 +18,9 @@
 #include "common/result.h"
 #include "crypto/mac.h"
 #include "crypto/signer.h"
+#include "paxos/options.h"
+#include "pbft/options.h"
+#include "raft/options.h"
 #include "replica/byzantine.h"
 #include "replica/environment.h"
 #include "replica/protocol.h"
@@ -55,10 +58,23 @@ struct ProtocolContext {
   const crypto::Verifier& verifier;
   // Records a journal recovered at restart, in id order (replica/protocol.h "Restart").
   const std::vector<replica::PersistRecord>& recovered_records;
+  // For a core that draws randomness from a seeded Prng (Raft's election timeouts). Fresh from the
+  // operating system at every start: a replica's timeouts need not repeat across restarts.
+  std::uint64_t seed = 0;
 };
 
-// The one place that maps a protocol mode to its core. PBFT only for now; Raft and Multi-Paxos
-// return an Error until their cores are wired in here.
+// PBFT's options for replica `self` of `cluster`, every duration in ticks.
+pbft::PbftOptions pbft_options(const cluster::ClusterConfig& cluster, ReplicaId self);
+
+// Raft's and Multi-Paxos's options for replica `self`: election (leader) timeouts and heartbeats
+// from the cluster file, the window as the bound on uncommitted entries / open slots.
+raft::RaftOptions raft_options(const cluster::ClusterConfig& cluster, ReplicaId self, std::uint64_t seed);
+paxos::PaxosOptions paxos_options(const cluster::ClusterConfig& cluster, ReplicaId self, std::uint64_t seed);
+
+// An Error unless `self` names a replica of the cluster file.
+Status check_replica_id(const cluster::ClusterConfig& cluster, ReplicaId self);
+
+// The one place that maps a protocol mode to its core.
 Result<std::unique_ptr<replica::Protocol>> make_protocol(const ProtocolContext& context);
 
 // The Byzantine fault policy `mode` for replica `self`, or an Error naming the modes that exist.
@@ -67,7 +83,9 @@ Result<std::unique_ptr<replica::ByzantinePolicy>> make_byzantine(ProtocolMode pr
                                                                  const cluster::ClusterConfig& cluster, ReplicaId self);
 
 // Owns what a Replica borrows (signer, verifier, authenticator) and holds what it takes over
-// (protocol, Byzantine policy, reply keys) until take_parts(). Not copyable or movable: the
+// (protocol, Byzantine policy, reply keys) until take_parts(). Built in two steps, so that every
+// mistake in the cluster file, key or flags is reported before the journal is opened (or its
+// directory created): build_replica_setup(), then build_protocol() with the journal's records. Not copyable or movable: the
 // authenticator and the core keep references into it, so it stays where it was built.
 class ReplicaSetup {
  public:
@@ -85,13 +103,19 @@ class ReplicaSetup {
   // The Byzantine mode this replica runs, empty for an honest one.
   const std::string& byzantine_mode() const { return byzantine_mode_; }
 
+  // Makes the protocol core (make_protocol) from the journal's records at restart (empty on a fresh
+  // start). Precondition: not called before.
+  Status build_protocol(const std::vector<replica::PersistRecord>& recovered_records);
+
   // The parts of a Replica, for one Replica only: the protocol, policy and keys move into them.
-  // `outbox` and `journal` must outlive the Replica, as must this setup. Precondition: not called before.
-  replica::ReplicaParts take_parts(replica::Outbox& outbox, replica::Journal& journal);
+  // `outbox` and `journal` must outlive the Replica, as must this setup. `restored_snapshot` is the
+  // journal's saved snapshot at restart (RecoveredState::snapshot). Preconditions: build_protocol()
+  // succeeded; not called before.
+  replica::ReplicaParts take_parts(replica::Outbox& outbox, replica::Journal& journal,
+                                   std::optional<replica::SavedSnapshot> restored_snapshot);
 
  private:
-  friend Result<std::unique_ptr<ReplicaSetup>> build_replica_setup(const cluster::ClusterConfig&, const SetupRequest&,
-                                                                   const std::vector<replica::PersistRecord>&);
+  friend Result<std::unique_ptr<ReplicaSetup>> build_replica_setup(const cluster::ClusterConfig&, const SetupRequest&);
   ReplicaSetup() = default;
 
   cluster::ClusterConfig cluster_;
@@ -107,11 +131,10 @@ class ReplicaSetup {
   bool parts_taken_ = false;
 };
 
-// Checks the request against the cluster (id in range, protocol runnable with n replicas, the key
-// file is this replica's and matches the cluster file's public keys) and builds the setup.
-// `recovered_records` are the journal's records at restart (empty on a fresh start).
+// Checks the request against the cluster (id in range, protocol runnable with n replicas, Byzantine
+// mode, the key file is this replica's and matches the cluster file's public keys) and builds
+// everything but the protocol core.
 Result<std::unique_ptr<ReplicaSetup>> build_replica_setup(const cluster::ClusterConfig& cluster,
-                                                          const SetupRequest& request,
-                                                          const std::vector<replica::PersistRecord>& recovered_records);
+                                                          const SetupRequest& request);
 
 }  // namespace loyal::runtime

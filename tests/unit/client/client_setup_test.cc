@@ -35,14 +35,14 @@ cluster::GeneratedCluster write_cluster(const fs::path& directory, cluster::Clie
 bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
 
 ClientSetupOptions options_for(ClientId id, std::optional<fs::path> key_file = std::nullopt) {
-  return ClientSetupOptions{.id = id, .key_file = std::move(key_file), .first_request_number = std::nullopt};
+  return ClientSetupOptions{.id = id, .key_file = std::move(key_file), .first_request_number = std::nullopt, .protocol = std::nullopt};
 }
 
 TEST(ClientSetup, LoadsTheClusterAndTheClientsKeyFromTheClusterDirectory) {
   const TempDirectory directory;
   const cluster::GeneratedCluster generated = write_cluster(directory.path());
   auto setup = load_client_setup(cluster::cluster_file_path(directory.path()),
-                                 ClientSetupOptions{.id = 2, .key_file = std::nullopt, .first_request_number = 77});
+                                 ClientSetupOptions{.id = 2, .key_file = std::nullopt, .first_request_number = 77, .protocol = std::nullopt});
   ASSERT_TRUE(setup.ok()) << setup.error().message;
 
   EXPECT_EQ(setup->cluster, generated.config);
@@ -85,7 +85,7 @@ TEST(ClientSetup, RefusesAKeyFromAnotherCluster) {
   write_cluster(theirs.path());
   const fs::path foreign_key = cluster::key_file_path(theirs.path(), NodeId::client(0));
   auto setup = load_client_setup(cluster::cluster_file_path(ours.path()),
-                                 ClientSetupOptions{.id = 0, .key_file = foreign_key, .first_request_number = 1});
+                                 ClientSetupOptions{.id = 0, .key_file = foreign_key, .first_request_number = 1, .protocol = std::nullopt});
   ASSERT_FALSE(setup.ok());
   EXPECT_TRUE(contains(setup.error().message, foreign_key.string())) << setup.error().message;
   EXPECT_TRUE(contains(setup.error().message, "does not match client 0")) << setup.error().message;

@@ -227,7 +227,10 @@ TEST(ClusterLoader, RaftAndPaxosRunWithThreeReplicasButNotTwo) {
     const std::string two = delete_lines(text, replica_header_line(2), replica_header_line(2) + 6);
     EXPECT_EQ(error_of(two), "cluster.toml:9: " + protocol +
                                  " needs at least 3 replicas, found 2: it tolerates f crashed replicas with "
-                                 "n >= 2f+1 replicas, and f must be at least 1");
+                                 "n >= 2f+1 replicas, and f must be at least 1 (or exactly 1 replica, which "
+                                 "tolerates none: for development and benchmark baselines)");
+    const std::string one = delete_lines(two, replica_header_line(1), replica_header_line(1) + 6);
+    EXPECT_EQ(parsed(one).max_faulty(), 0u) << "a single replica is allowed, tolerating no crash";
   }
 }
 
