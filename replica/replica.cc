@@ -191,7 +191,15 @@ void Replica::drain(Actions& actions) {
   // whole committed list: draining it in between could hand out (and execute) later batches
   // before earlier ones.
   Actions follow_up;
-  if (!actions.persist.empty()) {
+  if (!actions.persist.empty() && options_.defer_journal_sync) {
+    sync_pending_ = true;
+    held_until_synced_.insert(held_until_synced_.end(), actions.send_after_persist.begin(),
+                              actions.send_after_persist.end());
+  } else if (sync_pending_) {
+    // Sent after messages still held would overtake them, and may depend on the same records.
+    held_until_synced_.insert(held_until_synced_.end(), actions.send_after_persist.begin(),
+                              actions.send_after_persist.end());
+  } else if (!actions.persist.empty()) {
     const std::uint64_t durable = parts_.journal->sync();
     for (const Outgoing& message : actions.send_after_persist) send(message);
     protocol_->on_persisted(durable, follow_up);
@@ -217,6 +225,19 @@ void Replica::drain(Actions& actions) {
   if (actions.discard_records_before) parts_.journal->discard_before(*actions.discard_records_before);
   if (actions.fetch_state) start_state_fetch(std::move(*actions.fetch_state));
   if (!follow_up.empty()) drain(follow_up);
+}
+
+void Replica::sync_journal() {
+  LOYAL_ASSERT(options_.defer_journal_sync, "sync_journal() is for group commit");
+  if (!sync_pending_) return;
+  const std::uint64_t durable = parts_.journal->sync();
+  sync_pending_ = false;
+  std::vector<Outgoing> released;
+  released.swap(held_until_synced_);
+  for (const Outgoing& message : released) send(message);
+  Actions after;
+  protocol_->on_persisted(durable, after);
+  drain(after);
 }
 
 void Replica::save_snapshot(Sequence sequence) {

@@ -64,6 +64,11 @@ struct ReplicaOptions {
   // Chunk size served, the largest snapshot accepted (set it to the application's largest
   // snapshot plus the client table), and the ticks before asking the next source.
   StateTransferOptions state_transfer;
+  // Group commit. Off: every drain that persisted records syncs the journal at once (the simulator,
+  // tests). On: records are appended as they come, the messages that wait for them are held, and
+  // one sync_journal() call, made by the runtime after a whole batch of inputs, syncs once for all
+  // of them, releases the held messages and tells the core (Protocol::on_persisted).
+  bool defer_journal_sync = false;
 };
 
 // Everything a Replica uses but does not own must outlive it.
@@ -121,6 +126,9 @@ class Replica {
   void on_frame(ByteView frame) { deliver(validate(frame)); }
 
   void on_tick();
+  // Precondition: ReplicaOptions::defer_journal_sync. Syncs what was appended since the last call
+  // (if anything), then sends the messages that waited for it, in order.
+  void sync_journal();
 
   const ReplicaCounters& counters() const { return counters_; }
   ProtocolStatus status() const { return protocol_->status(); }
@@ -176,6 +184,9 @@ class Replica {
   StateFetcher fetcher_;
   Sequence last_executed_ = 0;
   Sequence saved_snapshot_ = 0;  // the newest snapshot on stable storage
+  // Group commit (defer_journal_sync): appended records not yet synced, and what waits for them.
+  bool sync_pending_ = false;
+  std::vector<Outgoing> held_until_synced_;
   // Requests this replica proposed that have not executed yet: not proposed twice while in flight.
   std::set<std::pair<ClientId, std::uint64_t>> in_flight_;
   ReplicaCounters counters_;
