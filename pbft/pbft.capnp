@@ -86,7 +86,7 @@ struct ViewRecord {
 
 # A batch this replica accepted at (view, sequence): written before its PREPARE (or, on the
 # primary, its PRE-PREPARE) leaves; again with `prepared` and the certificate's PREPARE frames
-# before its COMMIT leaves.
+# (but without batch and PRE-PREPARE, which the first record holds) before its COMMIT leaves.
 struct SlotRecord {
   view @0 :UInt64;
   sequence @1 :UInt64;

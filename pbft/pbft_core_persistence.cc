@@ -28,6 +28,10 @@ void PbftCore::persist_slot(Sequence sequence, const Slot& slot, replica::Action
   SlotRecord record{accepted.view, sequence, accepted.digest, accepted.batch, accepted.frame, false, {}, {}};
   if (slot.last_prepared && slot.last_prepared->view == accepted.view && slot.last_prepared->digest == accepted.digest) {
     record.prepared = true;
+    // The batch and the PRE-PREPARE are in this slot's first record of the view, which is kept as
+    // long as this one (first_record_of_slot_): written once, not twice.
+    record.batch.clear();
+    record.pre_prepare_frame.clear();
     const auto votes = slot.prepares.find(VoteKey{accepted.view, accepted.digest});
     if (votes != slot.prepares.end()) {
       for (const auto& [sender, frame] : votes->second) {
@@ -80,6 +84,12 @@ void PbftCore::restore(const std::vector<replica::PersistRecord>& records) {
       SlotRecord& slot_record = std::get<SlotRecord>(record);
       first_record_of_slot_.try_emplace(slot_record.sequence, persisted.id);
       const auto it = slots.find(slot_record.sequence);
+      if (it != slots.end() && it->second.view == slot_record.view && slot_record.batch.empty() &&
+          slot_record.pre_prepare_frame.empty()) {
+        // The prepared record of a slot whose batch the view's first record holds.
+        slot_record.batch = std::move(it->second.batch);
+        slot_record.pre_prepare_frame = std::move(it->second.pre_prepare_frame);
+      }
       if (it == slots.end() || it->second.view <= slot_record.view) {
         slots.insert_or_assign(slot_record.sequence, std::move(slot_record));
       }
