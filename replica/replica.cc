@@ -22,6 +22,7 @@ Replica::Replica(ReplicaOptions options, ReplicaParts parts)
   LOYAL_ASSERT(parts_.reply_keys_by_client.size() == options.client_count, "one reply key per client");
   LOYAL_ASSERT(protocol_->mode() == options.mode, "the protocol core must run the cluster's mode");
   LOYAL_ASSERT(options.checkpoint_interval > 0, "checkpoint interval must be positive");
+  last_leader_ = protocol_->status().leader;
   if (parts_.restored_snapshot) {
     SavedSnapshot saved = std::move(*parts_.restored_snapshot);
     parts_.restored_snapshot.reset();
@@ -108,6 +109,7 @@ void Replica::deliver(Inbound inbound) {
     protocol_->on_message(*std::get<std::unique_ptr<const ValidatedMessage>>(inbound), actions);
     drain(actions);
   }
+  notice_leader_change();
   propose_ready_batches();
 }
 
@@ -122,6 +124,7 @@ void Replica::on_tick() {
   }
   protocol_->on_tick(actions);
   drain(actions);
+  notice_leader_change();
   if (parts_.byzantine) {
     std::vector<ByzantineSend> released;
     parts_.byzantine->on_tick(now_, released);
@@ -151,23 +154,58 @@ void Replica::admit(AdmittedRequest admitted) {
     protocol_->on_request_pending(request.client, request.request_number, actions);
     drain(actions);
   }
+  remember_unexecuted(admitted);
   if (!leads()) {
     const std::optional<ReplicaId> leader = protocol_->status().leader;
-    if (!leader) {
-      drop("no_leader_to_forward_to");
-      return;
+    // Without a leader (a view change or an election under way) the request waits in
+    // unexecuted_ for the next one.
+    if (leader) {
+      send(Outgoing{*leader, net::MessageKind::forwarded_request, encode_forwarded_request(admitted.client_frame)});
     }
-    send(Outgoing{*leader, net::MessageKind::forwarded_request, encode_forwarded_request(admitted.client_frame)});
     return;
   }
+  queue_for_proposal(std::move(admitted.request));
+}
+
+void Replica::queue_for_proposal(ClientRequest request) {
+  if (!client_table_.is_new(request.client, request.request_number)) return;
   if (in_flight_.contains({request.client, request.request_number})) {
     ++counters_.duplicate_requests;
     return;
   }
-  switch (batcher_.add(std::move(admitted.request), now_)) {
+  switch (batcher_.add(std::move(request), now_)) {
     case Batcher::Admission::queued: break;
     case Batcher::Admission::already_queued: ++counters_.duplicate_requests; break;
     case Batcher::Admission::queue_full: drop("batch_queue_full"); break;
+  }
+}
+
+void Replica::remember_unexecuted(const AdmittedRequest& admitted) {
+  const ClientRequest& request = admitted.request;
+  const auto it = unexecuted_.find(request.client);
+  if (it != unexecuted_.end()) {
+    if (it->second.request.request_number >= request.request_number) return;
+    it->second = admitted;
+    return;
+  }
+  if (unexecuted_.size() >= kMaxUnexecutedRequests) return drop("unexecuted_requests_full");
+  unexecuted_.emplace(request.client, admitted);
+}
+
+// A new leader may never have seen the requests this replica forwarded to the old one (or held
+// while there was none): without them it has nothing to propose, and the backups' request timers
+// would start the next view change before the clients' retransmissions arrive.
+void Replica::notice_leader_change() {
+  const std::optional<ReplicaId> leader = protocol_->status().leader;
+  if (leader == last_leader_) return;
+  last_leader_ = leader;
+  if (!leader) return;
+  for (const auto& [client, admitted] : unexecuted_) {
+    if (*leader == options_.self) {
+      queue_for_proposal(admitted.request);
+    } else {
+      send(Outgoing{*leader, net::MessageKind::forwarded_request, encode_forwarded_request(admitted.client_frame)});
+    }
   }
 }
 
@@ -292,6 +330,10 @@ void Replica::execute(const CommittedBatch& committed, Actions& follow_up) {
   const bool replies = options_.mode == ProtocolMode::pbft || leads();
   for (const ClientRequest& request : std::get<Batch>(decoded).requests) {
     in_flight_.erase({request.client, request.request_number});
+    if (const auto it = unexecuted_.find(request.client);
+        it != unexecuted_.end() && it->second.request.request_number <= request.request_number) {
+      unexecuted_.erase(it);
+    }
     if (request.client >= options_.client_count || !client_table_.is_new(request.client, request.request_number)) {
       ++counters_.duplicate_requests;
       continue;

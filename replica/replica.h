@@ -147,6 +147,11 @@ class Replica {
   Inbound validate_state_chunk(const net::Envelope& envelope) const;
 
   void admit(AdmittedRequest admitted);
+  // Into the batcher, unless it executed, is queued or is in flight already. Leader only.
+  void queue_for_proposal(ClientRequest request);
+  void remember_unexecuted(const AdmittedRequest& admitted);
+  // When status().leader changes to a replica, hands it every request in unexecuted_.
+  void notice_leader_change();
   void propose_ready_batches();
   void drain(Actions& actions);
   // Through the Byzantine policy, if any, then transmit().
@@ -189,6 +194,11 @@ class Replica {
   std::vector<Outgoing> held_until_synced_;
   // Requests this replica proposed that have not executed yet: not proposed twice while in flight.
   std::set<std::pair<ClientId, std::uint64_t>> in_flight_;
+  // Per client, its latest admitted request that has not executed here, as the client sent it: a
+  // new leader is handed these (notice_leader_change). One per client, at most this many.
+  static constexpr std::size_t kMaxUnexecutedRequests = 1u << 16;
+  std::map<ClientId, AdmittedRequest> unexecuted_;
+  std::optional<ReplicaId> last_leader_;
   ReplicaCounters counters_;
 };
 

@@ -45,6 +45,7 @@ class InstantProtocol final : public Protocol {
     last_committed_ = sequence;
   }
   ProtocolStatus status() const override { return {0, leader_, last_committed_, 0}; }
+  void set_leader(std::optional<ReplicaId> leader) { leader_ = leader; }
 
   bool persist_proposals = false;
   std::vector<std::pair<Sequence, crypto::Digest>> checkpoints;
@@ -52,7 +53,7 @@ class InstantProtocol final : public Protocol {
   std::vector<std::uint64_t> persisted;  // every on_persisted() argument
 
  private:
-  ReplicaId leader_;
+  std::optional<ReplicaId> leader_;
   Sequence last_committed_ = 0;
   std::uint64_t last_record_ = 0;
 };
@@ -279,6 +280,31 @@ class BackupPipelineTest : public PipelineTest {
  protected:
   BackupPipelineTest() : PipelineTest(cluster::ClientAuth::signature, /*leader=*/2) {}
 };
+
+TEST_F(BackupPipelineTest, ARequestArrivingWithoutALeaderGoesToTheNextLeaderOnceThereIsOne) {
+  protocol_->set_leader(std::nullopt);  // a view change or an election is under way
+  const Bytes frame = request_frame(1, 1, "held");
+  replica_->on_frame(frame);
+  ticks(2);
+  EXPECT_TRUE(outbox_.sent.empty()) << "nobody to forward to yet";
+  protocol_->set_leader(3);
+  ticks(1);
+  ASSERT_EQ(outbox_.sent.size(), 1u) << "the new leader gets the request without waiting for the client";
+  EXPECT_EQ(outbox_.sent[0].to, NodeId::replica(3));
+  protocol_->set_leader(1);
+  ticks(1);
+  ASSERT_EQ(outbox_.sent.size(), 2u) << "and so does the one after, while it has not executed";
+  EXPECT_EQ(outbox_.sent[1].to, NodeId::replica(1));
+}
+
+TEST_F(PipelineTest, ANewLeaderProposesTheRequestsItForwardedToTheOldOne) {
+  protocol_->set_leader(2);
+  replica_->on_frame(request_frame(1, 1, "forwarded first"));
+  EXPECT_EQ(app_->executed(), 0u);
+  protocol_->set_leader(0);  // this replica now leads
+  ticks(5);
+  EXPECT_EQ(app_->executed(), 1u) << "proposed from what it held, not from a client retransmission";
+}
 
 TEST_F(BackupPipelineTest, RequestIsForwardedToTheLeaderWithTheClientsOwnBytes) {
   const Bytes frame = request_frame(1, 1, "fwd");
