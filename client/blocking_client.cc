@@ -24,6 +24,12 @@ std::string count_increase(const Map& before, const Map& after) {
   return text;
 }
 
+std::uint64_t total_drops(const net::TransportCounters& counters) {
+  std::uint64_t total = 0;
+  for (const auto& [reason, count] : counters.dropped) total += count;
+  return total;
+}
+
 }  // namespace
 
 MonotonicClock steady_clock() {
@@ -42,18 +48,27 @@ replica::Tick BlockingClient::tick_now() const {
   return elapsed > 0 ? static_cast<replica::Tick>(elapsed) : 0;
 }
 
-void BlockingClient::send(const ClientOutput& output, std::set<ReplicaId>& tried) {
+void BlockingClient::send(const ClientOutput& output, std::set<ReplicaId>& tried,
+                          std::vector<std::optional<Bytes>>& refused) {
   for (const ClientSend& frame : output.send) {
-    if (frame.to) {
-      transport_->send(NodeId::replica(*frame.to), frame.frame);
-      tried.insert(*frame.to);
-      continue;
-    }
     for (ReplicaId r = 0; r < setup_.options.replica_count; ++r) {
-      transport_->send(NodeId::replica(r), frame.frame);
+      if (frame.to && *frame.to != r) continue;
       tried.insert(r);
+      if (!send_to(r, frame.frame)) refused[r] = frame.frame;
     }
   }
+}
+
+void BlockingClient::resend_refused(std::vector<std::optional<Bytes>>& refused) {
+  for (ReplicaId r = 0; r < refused.size(); ++r) {
+    if (refused[r] && send_to(r, *refused[r])) refused[r].reset();
+  }
+}
+
+bool BlockingClient::send_to(ReplicaId replica, const Bytes& frame) {
+  const std::uint64_t drops_before = total_drops(transport_->counters());
+  transport_->send(NodeId::replica(replica), frame);
+  return total_drops(transport_->counters()) == drops_before;
 }
 
 Result<Bytes> BlockingClient::execute(Bytes operation, std::chrono::milliseconds timeout, std::stop_token stop) {
@@ -66,11 +81,12 @@ Result<Bytes> BlockingClient::execute(Bytes operation, std::chrono::milliseconds
   const std::uint64_t retransmissions_before = core.retransmissions();
   const auto deadline = clock_() + timeout;
   std::set<ReplicaId> tried;
+  std::vector<std::optional<Bytes>> refused(setup_.options.replica_count);
   std::vector<Bytes> frames;
 
   ClientOutput output;
   const std::uint64_t request_number = core.submit(std::move(operation), tick_now(), output);
-  send(output, tried);
+  send(output, tried, refused);
   for (;;) {
     if (stop.stop_requested()) {
       core.abandon();
@@ -82,9 +98,12 @@ Result<Bytes> BlockingClient::execute(Bytes operation, std::chrono::milliseconds
       return Error{no_reply_message(request_number, timeout, tried, core.retransmissions() - retransmissions_before,
                                     drops_before, counters_before)};
     }
-    const auto wait = std::min(std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now) +
-                                   std::chrono::milliseconds(1),
-                               kMaxWaitBetweenTicks);
+    auto wait = std::min(std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now) +
+                             std::chrono::milliseconds(1),
+                         kMaxWaitBetweenTicks);
+    const bool any_refused = std::any_of(refused.begin(), refused.end(),
+                                         [](const std::optional<Bytes>& frame) { return frame.has_value(); });
+    if (any_refused) wait = std::min(wait, kRefusedFrameRetry);
     frames.clear();
     transport_->receive(frames, kMaxFramesPerReceive, wait);
 
@@ -96,8 +115,9 @@ Result<Bytes> BlockingClient::execute(Bytes operation, std::chrono::milliseconds
                    "the core completes only its one outstanding request");
       return std::move(output.completed.front().result);
     }
+    resend_refused(refused);
     core.on_tick(tick, output);
-    send(output, tried);
+    send(output, tried, refused);
   }
 }
 

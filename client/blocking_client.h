@@ -11,9 +11,11 @@
 #include <cstddef>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <set>
 #include <stop_token>
 #include <string>
+#include <vector>
 
 #include "client/client_setup.h"
 #include "common/bytes.h"
@@ -33,6 +35,12 @@ MonotonicClock steady_clock();
 inline constexpr std::chrono::milliseconds kMaxWaitBetweenTicks{10};
 // Frames taken from the transport per wait; more simply wait for the next round.
 inline constexpr std::size_t kMaxFramesPerReceive = 64;
+
+// How soon a frame the transport refused at once is offered again. The ZeroMQ links queue frames
+// only on completed connections (net/zmq/zmq_socket_options.h), so right after the client starts,
+// or while a replica reconnects, its first send is refused; waiting for the core's
+// retransmission (client_retry_ms, a second by default) stalled such requests for that long.
+inline constexpr std::chrono::milliseconds kRefusedFrameRetry{2};
 
 inline constexpr std::string_view kClientStoppedMessage = "client stopped";
 
@@ -58,7 +66,13 @@ class BlockingClient {
 
  private:
   replica::Tick tick_now() const;
-  void send(const ClientOutput& output, std::set<ReplicaId>& tried);
+  // Sends every frame of `output`; one the transport refuses is kept in `refused` (the latest per
+  // replica, so it holds at most replica_count frames) for resend_refused().
+  void send(const ClientOutput& output, std::set<ReplicaId>& tried, std::vector<std::optional<Bytes>>& refused);
+  // Offers the refused frames again, keeping the ones refused once more.
+  void resend_refused(std::vector<std::optional<Bytes>>& refused);
+  // Whether the transport took the frame: net::Transport::send reports a refusal only as a drop.
+  bool send_to(ReplicaId replica, const Bytes& frame);
   std::string no_reply_message(std::uint64_t request_number, std::chrono::milliseconds timeout,
                                const std::set<ReplicaId>& tried, std::uint64_t retransmissions,
                                const ClientDrops& drops_before, const net::TransportCounters& counters_before) const;

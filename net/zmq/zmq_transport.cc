@@ -261,7 +261,14 @@ bool ZmqTransport::consume_wakes() {
 void ZmqTransport::wake() {
   const std::lock_guard<std::mutex> lock(wake_sender_mutex_);
   try {
-    // A full queue (no result) means a wake is already pending, which is all we need.
+    if (wake_sender_.send(zmq::const_buffer(), zmq::send_flags::dontwait)) return;
+    // Refused: the queue looks full. But libzmq learns that receive() consumed earlier wakes only
+    // when this socket processes its commands, which send() does at most about once a
+    // millisecond; the replica thread wakes the I/O thread several times a millisecond, so the
+    // third quick wake was refused although nothing was pending, and the I/O thread slept a whole
+    // receive() timeout with frames waiting to go out. Reading ZMQ_EVENTS processes the commands
+    // at once; a refusal after that means a wake really is pending, which is all we need.
+    (void)wake_sender_.get(zmq::sockopt::events);
     (void)wake_sender_.send(zmq::const_buffer(), zmq::send_flags::dontwait);
   } catch (const zmq::error_t&) {
     // Only a terminating context gets here; nothing is waiting to be woken any more.

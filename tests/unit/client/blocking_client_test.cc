@@ -1,7 +1,10 @@
 #include "client/blocking_client.h"
 
 #include <chrono>
+#include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -47,6 +50,51 @@ TEST(BlockingClient, CompletesWithTheClustersAnswerWithoutRetransmitting) {
   EXPECT_EQ(h.cluster.received()[0].replica, 0u) << "the first send goes to the believed leader only";
   EXPECT_EQ(h.cluster.refused_requests(), 0u);
   EXPECT_FALSE(h.client.core().busy());
+}
+
+// Refuses the first `refusals` sends the way the ZeroMQ links do before their connection is up:
+// counted as a drop, nothing delivered.
+class RefusingTransport final : public net::Transport {
+ public:
+  RefusingTransport(std::unique_ptr<net::Transport> inner, int refusals)
+      : inner_(std::move(inner)), refusals_(refusals) {}
+  void send(NodeId to, ByteView frame) override {
+    if (refusals_ > 0) {
+      --refusals_;
+      ++refused_counters_.dropped["send_queue_full"];
+      return;
+    }
+    inner_->send(to, frame);
+  }
+  std::size_t receive(std::vector<Bytes>& out, std::size_t max_frames, std::chrono::milliseconds timeout) override {
+    return inner_->receive(out, max_frames, timeout);
+  }
+  void wake() override { inner_->wake(); }
+  net::TransportCounters counters() const override {
+    net::TransportCounters counters = inner_->counters();
+    for (const auto& [reason, count] : refused_counters_.dropped) counters.dropped[reason] += count;
+    return counters;
+  }
+
+ private:
+  std::unique_ptr<net::Transport> inner_;
+  int refusals_;
+  net::TransportCounters refused_counters_;
+};
+
+TEST(BlockingClient, OffersARefusedFrameAgainWithoutWaitingForTheRetransmission) {
+  FakeClock clock;
+  const cluster::GeneratedCluster generated =
+      generate_test_cluster(ProtocolMode::pbft, 4, cluster::ClientAuth::signature, kRetryMs);
+  FakeCluster cluster(generated, &clock);
+  BlockingClient client(test_client_setup(generated),
+                        std::make_unique<RefusingTransport>(cluster.make_transport(), 2), clock.clock());
+  const std::int64_t start = clock.now_ms();
+  EXPECT_EQ(text(client.execute(to_bytes("put z 3"), milliseconds(5000))), "put z 3");
+  EXPECT_LT(clock.now_ms() - start, kRetryMs) << "a refused first send waited for the retransmission";
+  EXPECT_EQ(client.core().retransmissions(), 0u);
+  ASSERT_EQ(cluster.received().size(), 1u);
+  EXPECT_EQ(cluster.received()[0].replica, 0u) << "the frame goes again to the replica that refused it";
 }
 
 TEST(BlockingClient, MacAuthenticatedRequestsAreAdmittedByEveryReplica) {

@@ -281,5 +281,24 @@ TEST(ZmqTransportFaults, ManyWakesEndOneReceiveAndThenNoMore) {
   EXPECT_GE(Clock::now() - second, std::chrono::milliseconds(50));
 }
 
+// The replica's I/O thread waits in receive() after every batch it sends, and the replica thread
+// wakes it once per round: a round trip wakes it several times a millisecond. libzmq counts a
+// wake as read only when the waking socket next processes its commands (at most about once a
+// millisecond from send()), so the third quick wake used to be refused as "already pending"
+// although the earlier ones were consumed, and receive() slept its whole timeout.
+TEST(ZmqTransportFaults, EveryWakeAfterTheLastReceiveEndsTheNextOne) {
+  zmq::context_t context;
+  const auto replicas = loopback_replicas(1);
+  auto replica0 = make_replica(context, 0, replicas);
+  ASSERT_TRUE(replica0);
+  std::vector<Bytes> received;
+  for (int round = 0; round < 20; ++round) {
+    replica0->wake();
+    const auto started = Clock::now();
+    EXPECT_EQ(replica0->receive(received, 16, std::chrono::seconds(20)), 0u);
+    ASSERT_LT(Clock::now() - started, kGenerousDeadline) << "the wake of round " << round << " was lost";
+  }
+}
+
 }  // namespace
 }  // namespace loyal::net
