@@ -8,7 +8,8 @@
 // PROMISE reports (its own included, once durable) it leads: for every slot from the first it
 // does not know chosen to the highest reported, it proposes the value accepted at the highest
 // ballot, or a no-op for a gap; then phase 2 per slot (ACCEPT). Slots at or below a reporter's
-// stable checkpoint are chosen and compacted: the new leader fetches that state instead. A
+// stable checkpoint are chosen and compacted: a candidate behind that floor does not lead but
+// fetches that state as a follower (the up-to-date reporter can lead instead). A
 // majority of ACCEPTEDs for (slot, ballot), its own included once durable, makes a value chosen.
 // The leader broadcasts COMMIT{ballot, chosen-through, stable checkpoint} when that advances and
 // every heartbeat_ticks, re-sending unchosen ACCEPTs (and a candidate its PREPAREs) then too. A

@@ -115,6 +115,7 @@ void PaxosCore::check_phase1(replica::Actions& out) {
 }
 
 void PaxosCore::become_leader(replica::Actions& out) {
+  const Ballot previous_leader = leader_ballot_;
   role_ = Role::leader;
   leader_ballot_ = ballot_;
   // This replica's own report: what it accepted (nothing above ballot_, which it promised).
@@ -151,7 +152,17 @@ void PaxosCore::become_leader(replica::Actions& out) {
   reported_values_.clear();
   next_slot_ = top + 1;
   ticks_since_heartbeat_ = 0;
-  if (floor > last_committed_) request_state(floor, floor_digest, floor_source, out);
+  if (floor > last_committed_) {
+    // Behind the floor this replica could neither execute nor reply until the snapshot arrived,
+    // and if the sources took a newer checkpoint first (discarding this one), nothing would ever
+    // name a newer one to a leader: the cluster would stall. It fetches the state as a follower;
+    // the reporter holding the floor is up to date and can lead, and its COMMITs name its
+    // stable checkpoint, which this replica fetches if the floor is gone.
+    request_state(floor, floor_digest, floor_source, out);
+    step_down();
+    leader_ballot_ = previous_leader;
+    return;
+  }
   if (!values.empty()) propose_values(std::move(values), out);
   broadcast_commit(out);
 }

@@ -122,6 +122,7 @@ void Checkers::on_completed(ClientId client, const client::Completion& completio
     last_progress_ = now_;
   }
   const RequestId id{client, completion.request_number};
+  completed_.insert(id);
   auto executed = executions_.find(id);
   if (executed == executions_.end()) {
     violation("completed_result", request_name(client, completion.request_number) +
@@ -135,6 +136,12 @@ void Checkers::on_completed(ClientId client, const client::Completion& completio
                                       to_string(executed->second.position));
   }
   latest_completed_ = std::max(latest_completed_.value_or(executed->second.position), executed->second.position);
+}
+
+std::uint64_t Checkers::completed_executed_by(ReplicaId replica) const {
+  std::uint64_t count = 0;
+  for (const RequestId& id : completed_) count += executed_by_replica_.contains({replica, id}) ? 1 : 0;
+  return count;
 }
 
 void Checkers::begin_liveness_phase(Tick now) {

@@ -83,6 +83,18 @@ class Checkers final : public replica::ReplicaObserver {
   void check_progress(Tick now);
 
   const std::vector<Violation>& violations() const { return violations_; }
+  // A violation found by a mode's own checkers (raft_checkers.h, paxos_checkers.h), at the
+  // current tick.
+  void report_violation(std::string property, std::string details) {
+    violation(std::move(property), std::move(details));
+  }
+
+  // How many of the completed operations `replica` executed on its current state (executions
+  // above a state it installed later are forgotten, as for at_most_once). With at_most_once
+  // holding, a replica that never installed a state and executed everything it was handed shows
+  // completed_operations(): each completed operation executed exactly once there.
+  std::uint64_t completed_executed_by(ReplicaId replica) const;
+  std::uint64_t completed_operations() const { return completed_.size(); }
 
   // Distinct requests executed by at least one replica.
   std::uint64_t committed_requests() const { return executions_.size(); }
@@ -127,6 +139,7 @@ class Checkers final : public replica::ReplicaObserver {
   std::map<RequestId, Execution> executions_;
   std::set<std::pair<ReplicaId, RequestId>> executed_by_replica_;
   std::map<RequestId, Submission> submissions_;
+  std::set<RequestId> completed_;
   std::optional<LogPosition> latest_completed_;
 
   std::uint64_t completions_ = 0;

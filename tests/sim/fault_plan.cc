@@ -27,12 +27,12 @@ NetworkConditions faulty_conditions(Prng& prng) {
 }
 
 // Victims in the order drawn (the first ones drawn are the ones that crash), from every replica
-// but the primary.
+// but the spared one and the Byzantine ones.
 std::vector<ReplicaId> choose_victims(const FaultPlanInput& input, std::uint32_t count, Prng& prng) {
   std::vector<ReplicaId> candidates;
   for (ReplicaId r = 0; r < input.replica_count; ++r) {
     const bool byzantine = std::find(input.byzantine.begin(), input.byzantine.end(), r) != input.byzantine.end();
-    if (r != input.primary && !byzantine) candidates.push_back(r);
+    if (r != input.spared && !byzantine) candidates.push_back(r);
   }
   std::vector<ReplicaId> victims;
   for (std::uint32_t i = 0; i < count && !candidates.empty(); ++i) {
@@ -96,6 +96,7 @@ std::string to_string(const FaultEvent& event) {
   const std::string at = "tick " + std::to_string(event.at) + ": ";
   switch (event.kind) {
     case FaultEvent::Kind::crash: return at + "crash " + loyal::to_string(event.node);
+    case FaultEvent::Kind::crash_leader: return at + "crash the leader";
     case FaultEvent::Kind::restart: return at + "restart " + loyal::to_string(event.node) + " from its journal";
     case FaultEvent::Kind::restart_wiped: return at + "restart " + loyal::to_string(event.node) + " with a wiped disk";
     case FaultEvent::Kind::isolate: return at + "isolate " + loyal::to_string(event.node);
@@ -108,7 +109,7 @@ std::string to_string(const FaultEvent& event) {
 }
 
 FaultPlan plan_faults(const FaultPlanInput& input, Prng& prng) {
-  LOYAL_ASSERT(input.replica_count >= 2 && input.primary < input.replica_count, "a cluster with a primary");
+  LOYAL_ASSERT(input.replica_count >= 2 && input.spared.value_or(0) < input.replica_count, "a cluster");
   LOYAL_ASSERT(input.max_faulty < input.replica_count, "f < n");
   FaultPlan plan;
   plan.liveness_phase_start = std::max<Tick>(input.ticks * kSafetyPhasePercent / 100, 1);

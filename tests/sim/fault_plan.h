@@ -5,8 +5,11 @@
 // A run has a safety phase (faults on, the first kSafetyPhasePercent of the ticks) and a liveness
 // phase (partitions healed, no loss; crashed replicas stay crashed) in which progress must resume.
 // Faults touch only the "victims": at most f replicas, fewer by the number of Byzantine replicas
-// (which are faulty already and never victims), and never the primary (the plan was made before
-// view change, when a primary that crashed or fell behind stopped the cluster for good). A victim may be
+// (which are faulty already and never victims), and never the replica FaultPlanInput::spared
+// names. PBFT spares the primary of view 0: the plan was made before view change, and its seeds
+// are kept as they were (scripted regression scenarios crash primaries instead). Raft and
+// Multi-Paxos spare nobody: they elect their first leader themselves, any replica may be it, and
+// crashing or cutting off whoever leads is exactly what their election must survive. A victim may be
 // isolated long enough to fall behind a stable checkpoint and, without state transfer, never catch
 // up; the other n - f replicas still make progress. So a victim counts against f whether it
 // crashes or is only cut off, and liveness is judged on client completions. For the same reason
@@ -45,7 +48,9 @@ std::optional<FaultMode> parse_fault_mode(std::string_view name);
 
 struct FaultEvent {
   // restart: the crashed replica starts again from its journal; restart_wiped: from nothing.
-  enum class Kind { crash, isolate, reconnect, cut, restore, restart, restart_wiped };
+  // crash_leader (scripted only): whichever live replica leads at that tick (the highest epoch
+  // among those that name themselves leader; nobody if none does) crashes; `node` is unused.
+  enum class Kind { crash, isolate, reconnect, cut, restore, restart, restart_wiped, crash_leader };
   Tick at = 0;
   Kind kind = Kind::crash;
   NodeId node;  // crash, restart, isolate, reconnect: the replica; cut, restore: the link's sender
@@ -66,7 +71,8 @@ struct FaultPlanInput {
   FaultMode mode = FaultMode::none;
   std::uint32_t replica_count = 0;
   std::uint32_t max_faulty = 0;
-  ReplicaId primary = 0;
+  // Never a victim (PBFT: the primary of view 0); nothing for modes that elect their leader.
+  std::optional<ReplicaId> spared;
   Tick ticks = 0;
   // Byzantine replicas: already faulty, so they are never victims, and each one takes one of the f
   // faults a run may have (victims = f minus their number, at least zero).

@@ -103,7 +103,7 @@ int main(int argc, char** argv) {
   std::string protocol = "pbft";
   std::string faults(loyal::sim::to_string(options.faults));
   std::string client_auth(loyal::cluster::to_string(options.client_auth));
-  std::vector<std::uint32_t> replica_counts = {options.replicas};
+  std::vector<std::uint32_t> replica_counts;
   std::string seeds_text;
   std::string byzantine_text;
   bool report = false;
@@ -116,13 +116,15 @@ int main(int argc, char** argv) {
       "checkpoint digests, client operations against the committed log (at most once, real-time\n"
       "order), and progress. Replaying a seed prints the same output byte for byte.",
       "loyal-sim"};
-  app.add_option("--protocol", protocol, "Replication protocol: pbft (raft and paxos are not available yet).")
+  app.add_option("--protocol", protocol, "Replication protocol: pbft, raft or paxos (the same options and faults for each).")
       ->check(CLI::IsMember({"pbft", "raft", "paxos"}))
       ->capture_default_str();
   app.add_option("--replicas", replica_counts,
-                 "Number of replicas n (pbft: n >= 4, tolerating f = (n-1)/3). With --report-cost, a\n"
-                 "comma-separated list gives one table row each: --replicas 4,7,10,13. Default: " +
-                     std::to_string(options.replicas) + ".")
+                 "Number of replicas n (pbft: n >= 4, tolerating f = (n-1)/3; raft, paxos: n >= 3,\n"
+                 "tolerating f = (n-1)/2 crashes). With --report-cost, a\n"
+                 "comma-separated list gives one table row each: --replicas 4,7,10,13. Default: the\n"
+                 "smallest cluster tolerating one fault: " + std::to_string(options.replicas) +
+                     " for pbft, " + std::to_string(loyal::cluster::kMinCrashTolerantReplicas) + " for raft and paxos.")
       ->delimiter(',');
   app.add_option("--clients", options.clients, "Number of closed-loop clients.")->capture_default_str();
   CLI::Option* seed_option =
@@ -139,7 +141,8 @@ int main(int argc, char** argv) {
   app.add_option("--faults", faults,
                  "What is injected: none; network (loss on the links of the faulty replicas and of clients,\n"
                  "duplication, latency jitter and reordering, partitions and one-way link cuts); crash (up\n"
-                 "to f replicas, never the primary: there is no view change yet); all (network and crash).\n"
+                 "to f replicas, each staying down or restarting from its journal or a wiped disk; pbft\n"
+                 "spares the primary of view 0, raft and paxos spare nobody); all (network and crash).\n"
                  "Faults touch at most f replicas, chosen by the seed (fewer by the --byzantine ones).")
       ->check(CLI::IsMember({"none", "network", "crash", "all"}))
       ->capture_default_str();
@@ -147,13 +150,13 @@ int main(int argc, char** argv) {
                  "Byzantine replicas, counted towards f with the victims of --faults (at most f faulty in\n"
                  "all; the checkers judge only the correct replicas). `random`: per seed, 1 to f replicas\n"
                  "with a mode each drawn from the seed, the primary of view 0 included (a view change must\n"
-                 "replace it). Or REPLICA=MODE[,REPLICA=MODE...], such as 3=replay or 0=silent. Modes:\n" + byzantine_modes() + ".")
+                 "replace it). Or REPLICA=MODE[,REPLICA=MODE...], such as 3=replay or 0=silent. pbft only:\n"
+                 "raft and paxos tolerate crashes only. Modes:\n" + byzantine_modes() + ".")
       ->type_name("random|R=MODE,...");
   app.add_flag("--loss-on-every-link", options.loss_on_every_link,
                "Lose frames on every link, not only on links to or from the f faulty replicas and\n"
-               "clients. Until state transfer exists, a replica that loses a message just before\n"
-               "the others make a checkpoint stable stays behind for good, so with this flag more\n"
-               "than f replicas may fall behind and progress may fail.");
+               "clients. More than f replicas may then fall behind at once (they catch up by state\n"
+               "transfer), so the progress bound may be missed; see tests/sim/README.md.");
   app.add_flag("--real-crypto", options.real_crypto,
                "Sign with Ed25519 instead of the fast deterministic stand-in (much slower).");
   app.add_option("--client-auth", client_auth, "How clients authenticate requests: signature or mac.")
@@ -173,7 +176,10 @@ int main(int argc, char** argv) {
   options.protocol = *loyal::parse_protocol_mode(protocol);
   options.faults = *loyal::sim::parse_fault_mode(faults);
   options.client_auth = *loyal::cluster::parse_client_auth(client_auth);
-  if (replica_counts.empty()) return usage_error("--replicas needs a value");
+  if (replica_counts.empty()) {
+    replica_counts = {options.protocol == loyal::ProtocolMode::pbft ? options.replicas
+                                                                    : loyal::cluster::kMinCrashTolerantReplicas};
+  }
   {
     auto byzantine = loyal::sim::parse_byzantine_spec(byzantine_text);
     if (const auto* problem = std::get_if<std::string>(&byzantine)) return usage_error(*problem);

@@ -59,6 +59,9 @@ void SimReplica::restart() {
   journal::MemoryJournal::Recovered recovered = journal_.recover();
   crashed_ = false;
   ++restarts_;
+  // Without a saved snapshot the new process starts from the initial state and executes the log
+  // again from its first entry: the pipeline reports installed states only for snapshots.
+  if (!recovered.state.snapshot && observer_) observer_->on_state_installed(options_.self, 0, crypto::sha256({}));
   build(std::move(recovered.state));
 }
 

@@ -143,15 +143,28 @@ TEST(Simulation, FaultFreePbftSendsAboutTwoNSquaredMessagesPerBatch) {
   }
 }
 
-TEST(SimOptions, UnavailableProtocolsAndBadSizesAreRefusedInPlainWords) {
+TEST(SimOptions, BadSizesAndByzantineCrashTolerantModesAreRefusedInPlainWords) {
   SimOptions options;
   EXPECT_EQ(check_options(options), std::nullopt);
-  options.protocol = ProtocolMode::raft;
-  ASSERT_TRUE(check_options(options).has_value());
-  EXPECT_NE(check_options(options)->find("raft is not available yet"), std::string::npos);
-  options = SimOptions{};
   options.replicas = 3;
-  EXPECT_TRUE(check_options(options).has_value());
+  ASSERT_TRUE(check_options(options).has_value());
+  EXPECT_NE(check_options(options)->find("pbft needs 4"), std::string::npos) << *check_options(options);
+  for (ProtocolMode mode : {ProtocolMode::raft, ProtocolMode::paxos}) {
+    const std::string name(to_string(mode));
+    options = SimOptions{};
+    options.protocol = mode;
+    options.replicas = 3;
+    EXPECT_EQ(check_options(options), std::nullopt) << name;
+    options.replicas = 2;
+    ASSERT_TRUE(check_options(options).has_value()) << name;
+    EXPECT_NE(check_options(options)->find(name + " needs 3"), std::string::npos) << *check_options(options);
+    options.replicas = 3;
+    options.byzantine.random = true;
+    ASSERT_TRUE(check_options(options).has_value()) << name;
+    EXPECT_NE(check_options(options)->find(name + " tolerates crashes only"), std::string::npos)
+        << *check_options(options);
+  }
+  options = SimOptions{};
   options = SimOptions{};
   options.window = 48;
   EXPECT_TRUE(check_options(options).has_value());

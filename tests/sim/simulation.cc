@@ -4,8 +4,12 @@
 #include <memory>
 
 #include "common/assert.h"
+#include "paxos/paxos_core.h"
+#include "raft/raft_core.h"
 #include "tests/sim/colluding_equivocation.h"
+#include "tests/sim/paxos_checkers.h"
 #include "tests/sim/protocols.h"
+#include "tests/sim/raft_checkers.h"
 #include "tests/sim/sim_client.h"
 #include "tests/sim/sim_crypto.h"
 #include "tests/sim/sim_replica.h"
@@ -23,8 +27,13 @@ class Simulation {
 
  private:
   void apply(const FaultEvent& event);
+  void crash(ReplicaId replica);
+  // The live replica that leads now, if any (the highest epoch among those naming themselves).
+  std::optional<ReplicaId> current_leader() const;
   void begin_liveness_phase();
   void deliver(Delivery delivery);
+  // The mode's own checkers, on the live cores (raft_checkers.h, paxos_checkers.h).
+  void check_cores();
   void print_summary(const SimResult& result) const;
 
   SimOptions options_;
@@ -35,6 +44,8 @@ class Simulation {
   SimCrypto crypto_;
   SimNetwork network_;
   Checkers checkers_;
+  RaftCheckers raft_checkers_;
+  PaxosCheckers paxos_checkers_;
   std::vector<std::unique_ptr<SimReplica>> replicas_;
   std::vector<std::unique_ptr<SimClient>> clients_;
   FaultPlan plan_;
@@ -55,7 +66,9 @@ Simulation::Simulation(const SimOptions& options, std::ostream* trace)
       storage_faults_(options.seed ^ kStorageFaultSalt),
       crypto_(options.replicas, options.clients, options.seed, options.real_crypto),
       network_(seeds_.next()),
-      checkers_(options.progress_bound_ticks) {
+      checkers_(options.progress_bound_ticks),
+      raft_checkers_(checkers_),
+      paxos_checkers_(checkers_) {
   ProtocolFactory make_protocol = protocol_factory(options, crypto_.verifier());
   if (options.test.corrupt_batch) make_protocol = with_batch_corruption(make_protocol, *options.test.corrupt_batch);
 
@@ -68,7 +81,7 @@ Simulation::Simulation(const SimOptions& options, std::ostream* trace)
   replica_options.batching.max_requests = options.batch_max_requests;
   replica_options.batching.linger_ticks = options.batch_linger_ticks;
   const std::uint32_t max_faulty = cluster::max_faulty(options.protocol, options.replicas);
-  const ReplicaId primary = initial_leader(options);
+  const std::optional<ReplicaId> primary = initial_leader(options);
   Prng byzantine_draw(options.seed ^ kByzantineDrawSalt);
   byzantine_ = choose_byzantine(options.byzantine, options.replicas, max_faulty, byzantine_draw);
   std::vector<ReplicaId> faulty;  // Byzantine or colluding: left out of the checkers and of the victims
@@ -103,8 +116,13 @@ Simulation::Simulation(const SimOptions& options, std::ostream* trace)
   }
 
   Prng fault_prng(seeds_.next());
-  LOYAL_ASSERT(replicas_.front()->replica().status().leader.value_or(primary) == primary,
-               "the simulator and the core agree on the first leader");
+  // PBFT's primary of view 0 leads from the start; Raft and Multi-Paxos have no leader until
+  // their first election. Either way the fault plan spares whoever initial_leader() names.
+  for (const auto& replica : replicas_) {
+    const std::optional<ReplicaId> leader = replica->replica().status().leader;
+    LOYAL_ASSERT(primary ? leader.value_or(*primary) == *primary : !leader,
+                 "the simulator and the cores agree on the first leader");
+  }
   plan_ = plan_faults(FaultPlanInput{options.faults, options.replicas, client_options.max_faulty, primary,
                                      options.ticks, faulty},
                       fault_prng);
@@ -123,7 +141,14 @@ Simulation::Simulation(const SimOptions& options, std::ostream* trace)
 void Simulation::apply(const FaultEvent& event) {
   if (trace_) *trace_ << "  " << to_string(event) << "\n";
   switch (event.kind) {
-    case FaultEvent::Kind::crash: replicas_.at(event.node.index)->crash(storage_faults_); break;
+    case FaultEvent::Kind::crash: crash(event.node.index); break;
+    case FaultEvent::Kind::crash_leader:
+      if (const std::optional<ReplicaId> leader = current_leader()) {
+        crash(*leader);
+      } else if (trace_) {
+        *trace_ << "    no replica leads: nothing crashes\n";
+      }
+      break;
     case FaultEvent::Kind::restart:
       if (replicas_.at(event.node.index)->crashed()) replicas_[event.node.index]->restart();
       break;
@@ -135,6 +160,33 @@ void Simulation::apply(const FaultEvent& event) {
     case FaultEvent::Kind::cut: network_.cut(event.node, event.to); break;
     case FaultEvent::Kind::restore: network_.restore(event.node, event.to); break;
   }
+}
+
+// The trace says what the replica was doing, so a scenario can tell that it crashed where it
+// meant to (in the middle of a view change: an epoch without a leader).
+void Simulation::crash(ReplicaId replica) {
+  SimReplica& victim = *replicas_.at(replica);
+  if (trace_ && !victim.crashed()) {
+    const replica::ProtocolStatus status = victim.replica().status();
+    *trace_ << "    crashing replica " << replica << " at epoch " << status.epoch << ", leader "
+            << (status.leader ? std::to_string(*status.leader) : "none") << ", last committed "
+            << status.last_committed << "\n";
+  }
+  victim.crash(storage_faults_);
+}
+
+std::optional<ReplicaId> Simulation::current_leader() const {
+  std::optional<ReplicaId> leader;
+  replica::Epoch leader_epoch = 0;
+  for (ReplicaId r = 0; r < replicas_.size(); ++r) {
+    if (replicas_[r]->crashed()) continue;
+    const replica::ProtocolStatus status = replicas_[r]->replica().status();
+    if (status.leader == r && (!leader || status.epoch > leader_epoch)) {
+      leader = r;
+      leader_epoch = status.epoch;
+    }
+  }
+  return leader;
 }
 
 void Simulation::begin_liveness_phase() {
@@ -150,6 +202,34 @@ void Simulation::deliver(Delivery delivery) {
     replicas_.at(delivery.to.index)->on_frame(delivery.frame);
   } else {
     clients_.at(delivery.to.index)->on_frame(delivery.frame, now_);
+  }
+}
+
+void Simulation::check_cores() {
+  if (options_.protocol == ProtocolMode::raft) {
+    std::vector<RaftCoreView> views;
+    views.reserve(replicas_.size());
+    for (ReplicaId r = 0; r < replicas_.size(); ++r) {
+      if (replicas_[r]->crashed()) continue;
+      const auto* core = dynamic_cast<const raft::RaftCore*>(&replicas_[r]->replica().protocol());
+      LOYAL_ASSERT(core != nullptr, "a raft run runs RaftCores");
+      views.emplace_back(r, *core);
+    }
+    std::vector<const RaftReplicaView*> live;
+    for (const RaftCoreView& view : views) live.push_back(&view);
+    raft_checkers_.observe(live);
+  } else if (options_.protocol == ProtocolMode::paxos) {
+    std::vector<PaxosCoreView> views;
+    views.reserve(replicas_.size());
+    for (ReplicaId r = 0; r < replicas_.size(); ++r) {
+      if (replicas_[r]->crashed()) continue;
+      const auto* core = dynamic_cast<const paxos::PaxosCore*>(&replicas_[r]->replica().protocol());
+      LOYAL_ASSERT(core != nullptr, "a paxos run runs PaxosCores");
+      views.emplace_back(r, *core);
+    }
+    std::vector<const PaxosReplicaView*> live;
+    for (const PaxosCoreView& view : views) live.push_back(&view);
+    paxos_checkers_.observe(live);
   }
 }
 
@@ -172,7 +252,9 @@ SimResult Simulation::run() {
     if (now_ == plan_.liveness_phase_start) begin_liveness_phase();
     while (std::optional<Delivery> delivery = network_.next_due(now_)) deliver(std::move(*delivery));
     for (auto& replica : replicas_) replica->on_tick();
-    for (auto& client : clients_) client->on_tick(now_, /*submit_new=*/true);
+    const bool submit_new = now_ + options_.test.quiet_final_ticks <= options_.ticks;
+    for (auto& client : clients_) client->on_tick(now_, submit_new);
+    check_cores();
     checkers_.check_progress(now_);
     if (!checkers_.violations().empty()) break;
   }
@@ -192,6 +274,8 @@ SimResult Simulation::run() {
     if (replicas_[r]->crashed()) result.crashed.push_back(r);
   }
   result.violations = checkers_.violations();
+  result.completed_operations = checkers_.completed_operations();
+  for (ReplicaId r = 0; r < options_.replicas; ++r) result.completed_executed.push_back(checkers_.completed_executed_by(r));
   if (trace_) print_summary(result);
   return result;
 }
@@ -214,7 +298,8 @@ void Simulation::print_summary(const SimResult& result) const {
     }
     out << ": executed "
         << replica.counters().requests_executed << " requests up to sequence " << replica.last_executed()
-        << ", stable checkpoint " << status.stable_checkpoint << ", sent " << replica.counters().messages_sent;
+        << ", stable checkpoint " << status.stable_checkpoint << ", epoch " << status.epoch << ", leader "
+        << (status.leader ? std::to_string(*status.leader) : "none") << ", sent " << replica.counters().messages_sent;
     for (const auto& [reason, count] : replica.counters().dropped) out << ", dropped " << count << " " << reason;
     for (const auto& [reason, count] : ignored_messages(replica.protocol())) {
       out << ", ignored " << count << " " << reason;
@@ -227,9 +312,6 @@ void Simulation::print_summary(const SimResult& result) const {
 
 std::optional<std::string> check_options(const SimOptions& options) {
   if (auto unavailable = protocol_unavailable(options)) return unavailable;
-  if (options.replicas < cluster::kMinPbftReplicas || options.replicas > cluster::kMaxReplicas) {
-    return "pbft needs 4 to " + std::to_string(cluster::kMaxReplicas) + " replicas";
-  }
   if (options.clients < 1 || options.clients > cluster::kMaxClients) {
     return "clients must be 1 to " + std::to_string(cluster::kMaxClients);
   }
@@ -241,6 +323,9 @@ std::optional<std::string> check_options(const SimOptions& options) {
       options.window < 2 * options.checkpoint_interval || options.window > cluster::kMaxWindow) {
     return "the window must be a multiple of the checkpoint interval, at least twice it, and at most " +
            std::to_string(cluster::kMaxWindow);
+  }
+  if (options.test.quiet_final_ticks >= options.ticks - options.ticks * kSafetyPhasePercent / 100) {
+    return "the quiet final ticks must leave part of the liveness phase for new operations";
   }
   if (options.retransmit_ticks < 1 || options.client_retry_ticks < 1 || options.progress_bound_ticks < 1) {
     return "retransmission, retry and progress intervals must be positive";
@@ -261,7 +346,7 @@ std::optional<std::string> check_options(const SimOptions& options) {
       return "scripted fault out of range";
     }
     const bool process = event.kind == FaultEvent::Kind::crash || event.kind == FaultEvent::Kind::restart ||
-                         event.kind == FaultEvent::Kind::restart_wiped;
+                         event.kind == FaultEvent::Kind::restart_wiped || event.kind == FaultEvent::Kind::crash_leader;
     if (process && event.node.role != NodeRole::replica) return "only replicas crash and restart";
     const bool partition = !process;
     if (partition && event.at >= std::max<Tick>(options.ticks * kSafetyPhasePercent / 100, 1)) {

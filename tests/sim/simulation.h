@@ -7,8 +7,9 @@
 //
 // One tick: scheduled faults of the tick; at the start of the liveness phase the network heals;
 // every frame due is delivered (in (tick, send order)); every live replica is ticked (in id
-// order); every client is ticked and, when idle, submits its next operation; the progress check.
-// The run stops at the end of the first tick that produced a violation.
+// order); every client is ticked and, when idle, submits its next operation; the mode's own
+// checkers read the live cores (Raft, Multi-Paxos); the progress check. The run stops at the end
+// of the first tick that produced a violation.
 
 #include <cstdint>
 #include <optional>
@@ -47,6 +48,9 @@ struct TestHooks {
   // isolate/reconnect, cut/restore at fixed ticks; any replica may be named, the primary too.
   // Partitions (and their ends) must come before the liveness phase, which heals the network.
   std::vector<FaultEvent> scripted_faults;
+  // Clients submit no new operation in the last this many ticks, so that at the end every live
+  // replica has executed every completed operation (SimResult::completed_executed).
+  Tick quiet_final_ticks = 0;
   friend bool operator==(const TestHooks&, const TestHooks&) = default;
 };
 
@@ -60,8 +64,8 @@ struct SimOptions {
   // Byzantine replicas (byzantine_setup.h); they count towards f with the victims of `faults`.
   ByzantineSpec byzantine;
   // Loss on every link, not only on links to or from a victim or a client (see fault_plan.h).
-  // Until state transfer exists, a replica that is not a victim may then fall behind for good,
-  // so progress may fail with more than f replicas behind or crashed.
+  // Replicas that are not victims may then fall behind too, so more than f may be behind or
+  // crashed at once and the progress bound may be missed.
   bool loss_on_every_link = false;
   bool real_crypto = false;
   cluster::ClientAuth client_auth = cluster::ClientAuth::signature;
@@ -92,6 +96,10 @@ struct SimResult {
   std::vector<ReplicaId> crashed;
   std::vector<ByzantineReplica> byzantine;  // the faulty replicas of this run and their modes
   std::vector<Violation> violations;
+  // Distinct client operations completed, and per replica (by id) how many of them it executed on
+  // its current state (Checkers::completed_executed_by).
+  std::uint64_t completed_operations = 0;
+  std::vector<std::uint64_t> completed_executed;
   friend bool operator==(const SimResult&, const SimResult&) = default;
 };
 
