@@ -6,10 +6,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-./deploy/install-deps.sh
-
-build_dir="${LOYAL_BUILD_DIR:-build}"
-jobs="${LOYAL_JOBS:-2}"
-cmake -S . -B "$build_dir" -DCMAKE_BUILD_TYPE=Release
-cmake --build "$build_dir" -j "$jobs"
-ctest --test-dir "$build_dir" --output-on-failure -j "$jobs" "$@"
+./deploy/build.sh
+ctest --test-dir "${LOYAL_BUILD_DIR:-build}" --output-on-failure -j "${LOYAL_JOBS:-2}" "$@"
