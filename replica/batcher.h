@@ -20,6 +20,10 @@ struct BatcherLimits {
   std::uint32_t max_bytes = 256 * 1024;
   Tick linger_ticks = 1;
   std::uint32_t max_queued_requests = 4096;
+  // With nothing of this leader's in flight there is nothing to batch behind: the queue is cut at
+  // once instead of lingering (a lone client then sees no linger tick). Under load, batches fill
+  // while earlier ones are in flight and the linger bounds how long a partial one waits.
+  bool cut_when_idle = true;
 };
 
 class Batcher {

@@ -210,7 +210,10 @@ void Replica::notice_leader_change() {
 }
 
 void Replica::propose_ready_batches() {
-  while (protocol_->can_propose() && batcher_.ready(now_)) {
+  const auto due = [this] {
+    return batcher_.ready(now_) || (options_.batching.cut_when_idle && in_flight_.empty() && !batcher_.empty());
+  };
+  while (protocol_->can_propose() && due()) {
     Batch batch = batcher_.take();
     for (const ClientRequest& request : batch.requests) in_flight_.insert({request.client, request.request_number});
     Bytes bytes = encode_batch(batch);

@@ -133,6 +133,9 @@ struct BenchCluster::Node {
     options.client_count = bench.clients;
     options.checkpoint_interval = bench.checkpoint_interval;
     options.batching.max_requests = bench.batch_max_requests;
+    // Every round's requests arrive together and make one batch of the size under test; cutting
+    // the first request alone because the leader is idle would measure another batch size.
+    options.batching.cut_when_idle = false;
     replica::ReplicaParts parts{
         .protocol = make_core(bench, self, request_authenticator, cluster.verifier_),
         .application = std::make_unique<kv::KvStore>(),

@@ -117,7 +117,10 @@ class PipelineTest : public ::testing::Test {
     options.client_count = kClients;
     options.checkpoint_interval = 4;
     options.max_request_bytes = 1024;
-    options.batching = BatcherLimits{.max_requests = 2, .max_bytes = 64 * 1024, .linger_ticks = 3, .max_queued_requests = 8};
+    // Linger and full batches are what these tests look at: a protocol that commits instantly is
+    // always idle, so cutting when idle is off here (and tested on its own below).
+    options.batching = BatcherLimits{
+        .max_requests = 2, .max_bytes = 64 * 1024, .linger_ticks = 3, .max_queued_requests = 8, .cut_when_idle = false};
     options.defer_journal_sync = defer_journal_sync;
     options_ = options;
     replica_ = std::make_unique<Replica>(options, ReplicaParts{std::move(protocol), std::move(app), &signer_, &verifier_,
@@ -441,6 +444,26 @@ TEST_F(PipelineTest, AStableCheckpointIsSavedAndARestartRestoresItBeforeAnything
   EXPECT_FALSE(restarted.client_table().is_new(1, 4)) << "and so is the client table: no re-execution";
   ASSERT_EQ(restarted_protocol->installed.size(), 1u);
   EXPECT_EQ(restarted_protocol->installed[0], std::make_pair(Sequence{4}, at_four->digest));
+}
+
+}  // namespace
+}  // namespace loyal::replica
+
+namespace loyal::replica {
+namespace {
+
+class IdleCutTest : public PipelineTest {};
+
+TEST_F(IdleCutTest, AnIdleLeaderProposesALoneRequestWithoutLingering) {
+  ReplicaOptions options = options_;
+  options.batching.cut_when_idle = true;
+  auto protocol = std::make_unique<InstantProtocol>(0);
+  auto app = std::make_unique<CountingApp>();
+  CountingApp* counting = app.get();
+  Replica idle(options, ReplicaParts{std::move(protocol), std::move(app), &signer_, &verifier_, &request_auth_,
+                                     keys_.replica_to_clients(0), &outbox_, &journal_, nullptr, nullptr, std::nullopt});
+  idle.on_frame(request_frame(1, 1, "now"));
+  EXPECT_EQ(counting->executed(), 1u) << "nothing in flight: proposed and executed in the same step";
 }
 
 }  // namespace
