@@ -218,7 +218,11 @@ void PaxosCore::on_accepted(ReplicaId sender, const Accepted& accepted, replica:
   }
   execute_in_order(out);
   if (last_committed_ > committed_before) broadcast_commit(out);
-  if (accepted.chosen_through < last_committed_) send_catch_up(sender, accepted.chosen_through, out);
+  // An ACCEPTED for fresh slots lags by the slots the COMMIT above is about to teach it; only a
+  // follower that accepted nothing new (it answers a COMMIT it could not use) really lacks values.
+  if (accepted.slots.empty() && accepted.chosen_through < last_committed_) {
+    send_catch_up(sender, accepted.chosen_through, out);
+  }
 }
 
 void PaxosCore::check_chosen(Slot slot, replica::Actions& out) {
