@@ -35,7 +35,7 @@ TEST_P(ByzantineReplica, CorrectReplicasMakeProgressAndAgree) {
   local::LocalClusterOptions options = test_cluster_options(ProtocolMode::pbft, scratch_.path());
   options.byzantine[faulty] = mode;
   start_cluster(options);
-  if (IsSkipped() || HasFatalFailure()) return;
+  if (HasFatalFailure()) return;
   EXPECT_EQ(cluster_->byzantine_mode(faulty), mode);
 
   write_keys("byzantine", static_cast<int>(kTestCheckpointInterval) + 4);
@@ -55,7 +55,7 @@ class ByzantineSwitch : public ClusterFixture, public ::testing::Test {};
 
 TEST_F(ByzantineSwitch, ReplicaTurnsByzantineAndBackWhileTheClusterRuns) {
   start_cluster(test_cluster_options(ProtocolMode::pbft, scratch_.path()));
-  if (IsSkipped() || HasFatalFailure()) return;
+  if (HasFatalFailure()) return;
   write_keys("honest", 3);
   ASSERT_TRUE(cluster_->set_byzantine(kFaultyBackup, "withhold").ok()) << describe_cluster(*cluster_);
   EXPECT_EQ(cluster_->byzantine_mode(kFaultyBackup), "withhold");

@@ -17,13 +17,10 @@ namespace loyal::integration {
 
 class ClusterFixture {
  protected:
-  // Starts the cluster and a client (id `client_id`). Fails or skips the test on errors: check
-  // IsSkipped() / HasFatalFailure() after it.
+  // Starts the cluster and a client (id `client_id`). Fails the test on errors: check
+  // HasFatalFailure() after it.
   void start_cluster(const local::LocalClusterOptions& options, ClientId client_id = 0) {
     auto started = local::LocalCluster::start(options);
-    if (!started && started.error().message.find(kProtocolUnavailable) != std::string::npos) {
-      GTEST_SKIP() << started.error().message;
-    }
     ASSERT_TRUE(started.ok()) << started.error().message;
     cluster_ = std::move(*started);
     client_ = std::make_unique<KvClient>(cluster_->cluster_file(), client_id);

@@ -60,9 +60,6 @@ local::LocalClusterOptions test_cluster_options(ProtocolMode protocol, const std
 std::filesystem::path replica_binary();
 std::filesystem::path client_binary();
 
-// Text the replica prints for a protocol its build does not have yet; tests of that protocol skip.
-inline constexpr std::string_view kProtocolUnavailable = "is not available yet";
-
 // A key-value client in this process (the real client library over ZeroMQ).
 class KvClient {
  public:
