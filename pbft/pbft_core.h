@@ -193,6 +193,8 @@ class PbftCore final : public replica::Protocol {
   std::optional<replica::Tick> request_deadline_;
   std::optional<replica::Tick> view_change_deadline_;
   std::uint32_t failed_view_changes_ = 0;  // consecutive, for the back-off
+  // Views begun since a request last executed here: the request timer doubles for each.
+  std::uint32_t views_without_execution_ = 0;
   // Each replica's latest valid VIEW-CHANGE (highest view): at most n.
   std::map<ReplicaId, CheckedViewChange> view_changes_;
   // This replica's VIEW-CHANGE for view_ while changing views; `frame` is set once signed.

@@ -36,15 +36,23 @@ void PbftCore::on_request_pending(ClientId client, std::uint64_t request_number,
 void PbftCore::on_request_executed(ClientId client, std::uint64_t request_number, replica::Actions&) {
   const auto it = pending_requests_.find(client);
   if (it != pending_requests_.end() && it->second <= request_number) pending_requests_.erase(it);
-  // The primary is making progress: give the requests still pending a whole timeout again.
+  // The primary is making progress: give the requests still pending a whole timeout again, and
+  // the next views no longer need the longer ones.
+  views_without_execution_ = 0;
   request_deadline_.reset();
   start_request_timer();
 }
 
-// Only backups suspect the primary, and only in a view that is running.
+// Only in a view that is running. The primary runs the timer too: a primary whose proposals stop
+// committing (a backup it needs has moved on to a view change alone, say) cannot tell that apart
+// from being suspected, and the backups that already executed what their clients retransmit have
+// nothing pending to suspect it with; its own VIEW-CHANGE is what brings the others along.
 void PbftCore::start_request_timer() {
-  if (!view_active_ || request_deadline_ || pending_requests_.empty() || options_.self == primary()) return;
-  request_deadline_ = now_ + options_.request_timeout_ticks;
+  if (!view_active_ || request_deadline_ || pending_requests_.empty()) return;
+  // Doubled for every view that began and executed nothing (Castro & Liskov's 2T rule): a new view
+  // needs time for its NEW-VIEW to reach everyone and its first batch to commit, which on a loaded
+  // machine can take longer than the timeout, and a fixed timeout would then move on for ever.
+  request_deadline_ = now_ + (options_.request_timeout_ticks << views_without_execution_);
 }
 
 // ---- own signed frames --------------------------------------------------------------------
@@ -110,6 +118,7 @@ void PbftCore::start_view_change(View view, replica::Actions& out) {
   LOYAL_ASSERT(view > view_, "views only move forward");
   view_ = view;
   view_active_ = false;
+  views_without_execution_ = std::min(views_without_execution_ + 1, kMaxViewChangeBackoffShift);
   persist_view(out);
   request_deadline_.reset();
   view_change_deadline_.reset();

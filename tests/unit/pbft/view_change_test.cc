@@ -344,10 +344,26 @@ TEST_F(BackupViewChangeTest, NoTimerWhenEveryPendingRequestExecuted) {
   EXPECT_FALSE(core_.in_view_change());
 }
 
-TEST_F(OldPrimaryTest, ThePrimaryDoesNotSuspectItself) {
+// A primary whose proposals stop committing (a backup it needs left for a view change alone) is
+// the one replica left with requests pending while the others have executed them: it moves on.
+TEST_F(OldPrimaryTest, APrimaryWhoseRequestsDoNotExecuteGivesWayAfterTheRequestTimeout) {
   replica::Actions actions;
   core_.on_request_pending(0, 1, actions);
-  EXPECT_TRUE(sent_of_kind(tick(100), MessageKind::pbft_view_change).empty());
+  const replica::Tick timeout = small_options(0).request_timeout_ticks;
+  EXPECT_TRUE(sent_of_kind(tick(static_cast<std::uint32_t>(timeout) - 1), MessageKind::pbft_view_change).empty());
+  EXPECT_FALSE(sent_of_kind(tick(1), MessageKind::pbft_view_change).empty());
+  EXPECT_TRUE(core_.in_view_change());
+}
+
+TEST_F(OldPrimaryTest, APrimaryWhoseRequestsExecuteKeepsItsView) {
+  replica::Actions actions;
+  const replica::Tick timeout = small_options(0).request_timeout_ticks;
+  for (std::uint64_t number = 1; number <= 5; ++number) {
+    core_.on_request_pending(0, number, actions);
+    EXPECT_TRUE(sent_of_kind(tick(static_cast<std::uint32_t>(timeout) - 1), MessageKind::pbft_view_change).empty());
+    core_.on_request_executed(0, number, actions);
+  }
+  EXPECT_FALSE(core_.in_view_change());
 }
 
 TEST_F(BackupViewChangeTest, AViewChangeCarriesThisReplicasPreparedCertificates) {
