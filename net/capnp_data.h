@@ -4,8 +4,10 @@
 
 #include <algorithm>
 #include <optional>
+#include <vector>
 
 #include <capnp/blob.h>
+#include <capnp/list.h>
 
 #include "common/bytes.h"
 #include "crypto/digest.h"
@@ -16,6 +18,18 @@ namespace loyal::net {
 inline capnp::Data::Reader as_data(ByteView bytes) { return {bytes.data(), bytes.size()}; }
 
 inline Bytes to_bytes(capnp::Data::Reader data) { return {data.begin(), data.end()}; }
+
+// Fills a List(Data) builder made with init*(frames.size()).
+inline void set_data_list(capnp::List<capnp::Data>::Builder list, const std::vector<Bytes>& items) {
+  for (unsigned i = 0; i < items.size(); ++i) list.set(i, as_data(items[i]));
+}
+
+inline std::vector<Bytes> read_data_list(capnp::List<capnp::Data>::Reader list) {
+  std::vector<Bytes> items;
+  items.reserve(list.size());
+  for (const capnp::Data::Reader data : list) items.push_back(to_bytes(data));
+  return items;
+}
 
 // A digest field of an untrusted message: exactly Digest::kSize bytes, or nothing.
 inline std::optional<crypto::Digest> read_digest(capnp::Data::Reader data) {

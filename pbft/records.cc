@@ -29,11 +29,6 @@ net::DecodeLimits record_limits() {
 }
 
 template <typename List>
-void set_frames(List list, const std::vector<Bytes>& frames) {
-  for (unsigned i = 0; i < frames.size(); ++i) list.set(i, as_data(frames[i]));
-}
-
-template <typename List>
 void set_senders(List list, const std::vector<ReplicaId>& senders) {
   for (unsigned i = 0; i < senders.size(); ++i) list.set(i, senders[i]);
 }
@@ -44,14 +39,6 @@ std::vector<ReplicaId> read_senders(Reader list) {
   senders.reserve(list.size());
   for (const ReplicaId sender : list) senders.push_back(sender);
   return senders;
-}
-
-template <typename Reader>
-std::vector<Bytes> read_frames(Reader list) {
-  std::vector<Bytes> frames;
-  frames.reserve(list.size());
-  for (const auto frame : list) frames.push_back(to_bytes(frame));
-  return frames;
 }
 
 Bytes encode_payload(const ViewRecord& record) {
@@ -71,7 +58,7 @@ Bytes encode_payload(const SlotRecord& record) {
   out.setBatch(as_data(record.batch));
   out.setPrePrepare(as_data(record.pre_prepare_frame));
   out.setPrepared(record.prepared);
-  set_frames(out.initPrepares(static_cast<unsigned>(record.prepare_frames.size())), record.prepare_frames);
+  net::set_data_list(out.initPrepares(static_cast<unsigned>(record.prepare_frames.size())), record.prepare_frames);
   set_senders(out.initPrepareSenders(static_cast<unsigned>(record.prepare_senders.size())), record.prepare_senders);
   return net::message_to_frame(message);
 }
@@ -81,7 +68,7 @@ Bytes encode_payload(const StableRecord& record) {
   auto out = message.initRoot<wire::StableRecord>();
   out.setSequence(record.sequence);
   out.setStateDigest(as_data(record.state_digest.view()));
-  set_frames(out.initProof(static_cast<unsigned>(record.proof.size())), record.proof);
+  net::set_data_list(out.initProof(static_cast<unsigned>(record.proof.size())), record.proof);
   set_senders(out.initProofSenders(static_cast<unsigned>(record.proof_senders.size())), record.proof_senders);
   return net::message_to_frame(message);
 }
@@ -121,14 +108,14 @@ PbftRecord decode_record(const replica::PersistRecord& record) {
             if (!digest) return net::DecodeError::malformed;
             return SlotRecord{in.getView(),          in.getSequence(), *digest,
                               to_bytes(in.getBatch()), to_bytes(in.getPrePrepare()), in.getPrepared(),
-                              read_frames(in.getPrepares()), read_senders(in.getPrepareSenders())};
+                              net::read_data_list(in.getPrepares()), read_senders(in.getPrepareSenders())};
           }));
     case kStable:
       return checked(net::decode_message<wire::StableRecord, StableRecord>(
           record.payload, limits, [](wire::StableRecord::Reader in) -> std::variant<StableRecord, net::DecodeError> {
             const auto digest = read_digest(in.getStateDigest());
             if (!digest) return net::DecodeError::malformed;
-            return StableRecord{in.getSequence(), *digest, read_frames(in.getProof()), read_senders(in.getProofSenders())};
+            return StableRecord{in.getSequence(), *digest, net::read_data_list(in.getProof()), read_senders(in.getProofSenders())};
           }));
     default: LOYAL_ASSERT(false, "an unknown PBFT journal record type");
   }

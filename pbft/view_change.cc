@@ -21,18 +21,9 @@ using net::to_bytes;
 
 namespace {
 
-template <typename List>
-void set_frames(List list, const std::vector<Bytes>& frames) {
-  for (unsigned i = 0; i < frames.size(); ++i) list.set(i, as_data(frames[i]));
-}
-
-template <typename Reader>
-std::optional<std::vector<Bytes>> read_frames(Reader list, std::uint32_t max_list) {
+std::optional<std::vector<Bytes>> read_frames(capnp::List<capnp::Data>::Reader list, std::uint32_t max_list) {
   if (list.size() > max_list) return std::nullopt;
-  std::vector<Bytes> frames;
-  frames.reserve(list.size());
-  for (const auto data : list) frames.push_back(to_bytes(data));
-  return frames;
+  return net::read_data_list(list);
 }
 
 // One embedded envelope, decoded and its signature verified.
@@ -110,13 +101,13 @@ Bytes encode_view_change(const ViewChange& view_change) {
   auto out = message.initRoot<wire::ViewChange>();
   out.setView(view_change.view);
   out.setStableSequence(view_change.stable_sequence);
-  set_frames(out.initCheckpointProof(static_cast<unsigned>(view_change.checkpoint_proof.size())),
+  net::set_data_list(out.initCheckpointProof(static_cast<unsigned>(view_change.checkpoint_proof.size())),
              view_change.checkpoint_proof);
   auto certificates = out.initPreparedCertificates(static_cast<unsigned>(view_change.prepared.size()));
   for (unsigned i = 0; i < view_change.prepared.size(); ++i) {
     const PreparedCertificateFrames& certificate = view_change.prepared[i];
     certificates[i].setPrePrepare(as_data(certificate.pre_prepare));
-    set_frames(certificates[i].initPrepares(static_cast<unsigned>(certificate.prepares.size())), certificate.prepares);
+    net::set_data_list(certificates[i].initPrepares(static_cast<unsigned>(certificate.prepares.size())), certificate.prepares);
   }
   return net::message_to_frame(message);
 }
@@ -125,8 +116,8 @@ Bytes encode_new_view(const NewView& new_view) {
   capnp::MallocMessageBuilder message;
   auto out = message.initRoot<wire::NewView>();
   out.setView(new_view.view);
-  set_frames(out.initViewChanges(static_cast<unsigned>(new_view.view_changes.size())), new_view.view_changes);
-  set_frames(out.initPrePrepares(static_cast<unsigned>(new_view.pre_prepares.size())), new_view.pre_prepares);
+  net::set_data_list(out.initViewChanges(static_cast<unsigned>(new_view.view_changes.size())), new_view.view_changes);
+  net::set_data_list(out.initPrePrepares(static_cast<unsigned>(new_view.pre_prepares.size())), new_view.pre_prepares);
   return net::message_to_frame(message);
 }
 
