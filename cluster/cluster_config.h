@@ -77,6 +77,7 @@ struct Parameters {
   std::uint32_t batch_max_requests = 64;
   std::uint32_t batch_max_bytes = 256 * 1024;
   std::uint32_t batch_linger_ms = 1;
+  std::uint32_t batch_max_in_flight = 4;    // leader's partial batches in flight before the next waits
   std::uint32_t checkpoint_interval = 128;  // K: sequence numbers between checkpoints
   std::uint32_t window = 256;               // L: high watermark = low watermark + L
   std::uint32_t request_timeout_ms = 500;   // PBFT: backup's timer before it starts a view change
@@ -99,6 +100,7 @@ static_assert(Parameters{}.heartbeat_ms < Parameters{}.election_timeout_min_ms);
 static_assert(Parameters{}.max_request_bytes <= Parameters{}.batch_max_bytes);
 static_assert(Parameters{}.batch_max_bytes <= kMaxBatchBytes);
 static_assert(Parameters{}.window <= kMaxWindow);
+static_assert(Parameters{}.batch_max_in_flight <= Parameters{}.window);
 
 struct ClusterConfig {
   std::uint64_t cluster_id = 0;

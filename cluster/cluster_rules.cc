@@ -14,6 +14,8 @@ constexpr std::array kNumericParameters = {
                      "most request bytes in one batch"},
     NumericParameter{"batch_linger_ms", &Parameters::batch_linger_ms, 1, kMaxDurationMs, true,
                      "how long a partial batch waits for more requests"},
+    NumericParameter{"batch_max_in_flight", &Parameters::batch_max_in_flight, 1, kMaxWindow, false,
+                     "leader's batches in flight before a partial one waits for a slot (full ones never wait)"},
     NumericParameter{"checkpoint_interval", &Parameters::checkpoint_interval, 1, kMaxWindow / 2, false,
                      "K: sequence numbers between checkpoints"},
     NumericParameter{"window", &Parameters::window, 2, kMaxWindow, false,

@@ -14,9 +14,13 @@ Batcher::Admission Batcher::add(ClientRequest request, Tick now) {
   return Admission::queued;
 }
 
+bool Batcher::full() const {
+  return queue_.size() >= limits_.max_requests || queued_bytes_ >= limits_.max_bytes;
+}
+
 bool Batcher::ready(Tick now) const {
   if (queue_.empty()) return false;
-  if (queue_.size() >= limits_.max_requests || queued_bytes_ >= limits_.max_bytes) return true;
+  if (full()) return true;
   return now >= queue_.front().admitted_at + limits_.linger_ticks;
 }
 

@@ -24,6 +24,10 @@ struct BatcherLimits {
   // once instead of lingering (a lone client then sees no linger tick). Under load, batches fill
   // while earlier ones are in flight and the linger bounds how long a partial one waits.
   bool cut_when_idle = true;
+  // The leader's own batches proposed and not yet executed, at most: a partial batch waits for a
+  // slot, gathering what arrives meanwhile, so a CPU-bound cluster orders fewer, fuller batches (each
+  // costs the same signatures however full). A full batch is proposed regardless.
+  std::uint32_t max_in_flight_batches = 4;
 };
 
 class Batcher {
@@ -36,6 +40,8 @@ class Batcher {
 
   // A batch should be cut now: a full one is waiting, or the oldest request lingered long enough.
   bool ready(Tick now) const;
+  // A whole batch (by requests or bytes) is waiting.
+  bool full() const;
   // The next batch, oldest requests first. Precondition: !empty().
   Batch take();
 

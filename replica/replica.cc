@@ -199,6 +199,9 @@ void Replica::notice_leader_change() {
   const std::optional<ReplicaId> leader = protocol_->status().leader;
   if (leader == last_leader_) return;
   last_leader_ = leader;
+  // Batches proposed under the previous leadership may never execute; the requests in them come
+  // back through unexecuted_ below, so the count of slots must not wait for them.
+  own_batches_in_flight_.clear();
   if (!leader) return;
   for (const auto& [client, admitted] : unexecuted_) {
     if (*leader == options_.self) {
@@ -211,6 +214,8 @@ void Replica::notice_leader_change() {
 
 void Replica::propose_ready_batches() {
   const auto due = [this] {
+    if (batcher_.full()) return true;
+    if (own_batches_in_flight_.size() >= options_.batching.max_in_flight_batches) return false;
     return batcher_.ready(now_) || (options_.batching.cut_when_idle && in_flight_.empty() && !batcher_.empty());
   };
   while (protocol_->can_propose() && due()) {
@@ -218,6 +223,7 @@ void Replica::propose_ready_batches() {
     for (const ClientRequest& request : batch.requests) in_flight_.insert({request.client, request.request_number});
     Bytes bytes = encode_batch(batch);
     const crypto::Digest digest = crypto::sha256(bytes);
+    own_batches_in_flight_.insert(digest);
     Actions actions;
     protocol_->propose(std::move(bytes), digest, actions);
     drain(actions);
@@ -279,6 +285,8 @@ void Replica::sync_journal() {
   Actions after;
   protocol_->on_persisted(durable, after);
   drain(after);
+  notice_leader_change();
+  propose_ready_batches();
 }
 
 void Replica::save_snapshot(Sequence sequence) {
@@ -323,6 +331,7 @@ void Replica::execute(const CommittedBatch& committed, Actions& follow_up) {
   LOYAL_ASSERT(committed.sequence == last_executed_ + 1, "batches execute in sequence order without gaps");
   last_executed_ = committed.sequence;
   ++counters_.batches_executed;
+  own_batches_in_flight_.erase(committed.digest);
   if (parts_.observer) parts_.observer->on_batch_executed(options_.self, committed.sequence, committed.digest);
   if (committed.batch.empty()) return;  // a no-op
 
@@ -436,6 +445,7 @@ std::string_view Replica::restore_application(ByteView snapshot, Sequence sequen
   last_executed_ = sequence;
   // Requests the snapshot executed will never execute here: they are no longer in flight.
   std::erase_if(in_flight_, [&](const auto& request) { return !client_table_.is_new(request.first, request.second); });
+  own_batches_in_flight_.clear();  // executed inside the snapshot, or never: either way not waited for
   return {};
 }
 

@@ -127,8 +127,11 @@ class Replica {
 
   void on_tick();
   // Precondition: ReplicaOptions::defer_journal_sync. Syncs what was appended since the last call
-  // (if anything), then sends the messages that waited for it, in order.
+  // (if anything), then sends the messages that waited for it, in order. What the sync committed
+  // may free batch slots, so queued requests are proposed at once, which appends again: the
+  // runtime syncs again without waiting for input while sync_pending().
   void sync_journal();
+  bool sync_pending() const { return sync_pending_; }
 
   const ReplicaCounters& counters() const { return counters_; }
   ProtocolStatus status() const { return protocol_->status(); }
@@ -194,6 +197,8 @@ class Replica {
   std::vector<Outgoing> held_until_synced_;
   // Requests this replica proposed that have not executed yet: not proposed twice while in flight.
   std::set<std::pair<ClientId, std::uint64_t>> in_flight_;
+  // Digests of the batches this leader proposed that have not executed (BatcherLimits::max_in_flight_batches).
+  std::set<crypto::Digest> own_batches_in_flight_;
   // Per client, its latest admitted request that has not executed here, as the client sent it: a
   // new leader is handed these (notice_leader_change). One per client, at most this many.
   static constexpr std::size_t kMaxUnexecutedRequests = 1u << 16;

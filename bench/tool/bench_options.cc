@@ -4,6 +4,8 @@
 #include <charconv>
 #include <optional>
 
+#include "cluster/cluster_rules.h"
+
 namespace loyal::bench {
 
 namespace {
@@ -18,6 +20,30 @@ Result<std::uint32_t> parse_percent(std::string_view text, std::string_view mix)
 }
 
 }  // namespace
+
+Status apply_parameter(std::string_view text, cluster::Parameters& parameters) {
+  const std::size_t equals = text.find('=');
+  const std::string_view name = text.substr(0, equals);
+  const cluster::NumericParameter* parameter = cluster::find_numeric_parameter(name);
+  if (equals == std::string_view::npos || parameter == nullptr) {
+    std::string names;
+    for (const cluster::NumericParameter& known : cluster::numeric_parameters()) {
+      names += (names.empty() ? "" : ", ") + std::string(known.name);
+    }
+    return Error{"--param `" + std::string(text) + "`: expected NAME=VALUE with NAME one of " + names};
+  }
+  const std::string_view value_text = text.substr(equals + 1);
+  std::uint32_t value = 0;
+  const auto [end, error] = std::from_chars(value_text.data(), value_text.data() + value_text.size(), value);
+  if (error != std::errc() || end != value_text.data() + value_text.size() || value < parameter->min ||
+      value > parameter->max) {
+    return Error{"--param `" + std::string(text) + "`: " + std::string(name) + " must be a whole number from " +
+                 std::to_string(parameter->min) + " to " + std::to_string(parameter->max) + " (" +
+                 std::string(parameter->comment) + ")"};
+  }
+  parameters.*(parameter->field) = value;
+  return {};
+}
 
 Result<std::uint32_t> parse_mix(std::string_view text) {
   std::optional<std::uint32_t> put;

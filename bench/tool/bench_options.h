@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "cluster/cluster_config.h"
 #include "common/result.h"
 
 namespace loyal::bench {
@@ -30,6 +31,9 @@ inline constexpr std::string_view kUnreplicated = "unreplicated";
 Result<std::uint32_t> parse_mix(std::string_view text);
 // "pbft,raft" -> {"pbft", "raft"}; each once, each one of pbft, raft, paxos, unreplicated.
 Result<std::vector<std::string>> parse_protocol_list(std::string_view text);
+// "batch_max_in_flight=2" -> that numeric [parameters] key of the cluster file set in `parameters`,
+// within its own range (relationships between keys are the cluster loader's to check).
+Status apply_parameter(std::string_view text, cluster::Parameters& parameters);
 // n for a protocol and f: 3f+1 for pbft, 2f+1 for raft and paxos, 1 for unreplicated.
 std::uint32_t replicas_for(std::string_view protocol, std::uint32_t f);
 

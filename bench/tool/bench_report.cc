@@ -40,6 +40,9 @@ void write_config(JsonWriter& json, const ScenarioConfig& config) {
       .key("target_rate_ops_per_s").value(config.target_rate_ops_per_s)
       .key("load").value(config.target_rate_ops_per_s ? "open loop" : "closed loop")
       .key("client_auth").value(config.client_auth)
+      .key("parameters").begin_array();
+  for (const std::string& parameter : config.parameters) json.value(parameter);
+  json.end_array()
       .key("sync").value(config.sync)
       .key("data_directory").value(config.data_directory)
       .key("cluster_file").value(config.cluster_file)

@@ -29,6 +29,7 @@ struct ScenarioConfig {
   std::uint32_t put_percent = 0;  // the rest are gets
   std::optional<double> target_rate_ops_per_s;  // none: closed loop
   std::string client_auth;
+  std::vector<std::string> parameters;  // --param overrides of the cluster file, as given
   std::string sync;
   std::string data_directory;  // where the replicas' journals lived
   std::string cluster_file;    // `run` mode

@@ -139,8 +139,9 @@ ProtocolRun run_local_protocol(const std::string& protocol, const LocalScenario&
   options.clients = scenario.load.clients;
   options.directory = scenario.data_root / protocol;
   options.replica_binary = scenario.replica_binary;
-  options.parameters.client_auth = *cluster::parse_client_auth(scenario.client_auth);
+  options.parameters = scenario.parameters;
   options.sync = scenario.sync;
+  options.verify_threads = scenario.verify_threads;
   options.log_level = scenario.log_level;
   options.status_interval_ms = scenario.status_interval_ms;
   for (const FaultSpec& spec : *schedule) {

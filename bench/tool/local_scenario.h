@@ -14,6 +14,7 @@
 #include "bench/tool/bench_report.h"
 #include "bench/tool/load_driver.h"
 #include "bench/tool/load_generator.h"
+#include "cluster/cluster_config.h"
 
 namespace loyal::bench {
 
@@ -21,8 +22,9 @@ struct LocalScenario {
   std::uint32_t f = 1;
   std::optional<std::uint32_t> replicas;  // overrides the n that f implies
   std::vector<std::string> fault_texts;
-  std::string client_auth = "signature";
+  cluster::Parameters parameters;  // the cluster file's [parameters]: client_auth and --param overrides
   std::string sync = "batch";
+  std::optional<std::uint32_t> verify_threads;  // the replicas' --verify-threads; none: their default
   std::string log_level = "info";
   std::uint32_t status_interval_ms = 100;  // replicas' status lines feed the timeline's view/leader
   std::filesystem::path data_root;         // one subdirectory per protocol run

@@ -206,6 +206,8 @@ int main(int argc, char** argv) {
   std::vector<std::string> faults;
   bool no_faults = false;
   std::string client_auth = "signature";
+  std::vector<std::string> parameter_texts;
+  std::optional<std::uint32_t> verify_threads;
   std::string sync = "batch";
   std::string data_dir;
   std::string replica_binary;
@@ -239,6 +241,14 @@ int main(int argc, char** argv) {
   local->add_option("--client-auth", client_auth, "How clients authenticate requests: signature or mac.")
       ->check(CLI::IsMember({"signature", "mac"}))
       ->capture_default_str();
+  local->add_option("--param", parameter_texts,
+                    "NAME=VALUE: a numeric [parameters] key of the cluster file (repeatable), for example\n"
+                    "batch_max_in_flight=2 or request_timeout_ms=1000 (cluster.toml describes every key).")
+      ->type_name("NAME=VALUE");
+  local->add_option("--verify-threads", verify_threads,
+                    "The replicas' --verify-threads: signature-checking threads each, or 0 for one thread doing\n"
+                    "everything. Default: loyal-replica's.")
+      ->check(CLI::Range(0u, 64u));
   local->add_option("--sync", sync, "The replicas' journal sync policy: always, batch or none.")
       ->check(CLI::IsMember({"always", "batch", "none"}))
       ->capture_default_str();
@@ -300,8 +310,14 @@ int main(int argc, char** argv) {
   scenario.f = f;
   if (replicas > 0) scenario.replicas = replicas;
   scenario.fault_texts = no_faults ? std::vector<std::string>{} : faults.empty() ? bench::default_fault_schedule() : faults;
-  scenario.client_auth = client_auth;
+  scenario.parameters.client_auth = *cluster::parse_client_auth(client_auth);
+  for (const std::string& text : parameter_texts) {
+    if (Status applied = bench::apply_parameter(text, scenario.parameters); !applied) {
+      return fail(applied.error().message);
+    }
+  }
   scenario.sync = sync;
+  scenario.verify_threads = verify_threads;
   scenario.log_level = log_level;
   scenario.data_root = data_dir.empty() ? default_data_root(out) : fs::path(data_dir);
   scenario.replica_binary = replica_binary.empty() ? default_replica_binary() : fs::path(replica_binary);
@@ -312,6 +328,7 @@ int main(int argc, char** argv) {
   report.config.f = f;
   report.config.replicas = replicas;
   report.config.client_auth = client_auth;
+  report.config.parameters = parameter_texts;
   report.config.sync = sync;
   report.config.data_directory = scenario.data_root.string();
   std::cout << "loyal-bench local: " << protocols << ", " << flags.clients << " clients, " << flags.duration_s

@@ -146,6 +146,10 @@ std::vector<std::string> LocalCluster::replica_arguments(ReplicaId r) const {
       "--sync", options_.sync,
       "--log-level", options_.log_level,
       "--status-interval-ms", std::to_string(options_.status_interval_ms)};
+  if (options_.verify_threads) {
+    arguments.push_back("--verify-threads");
+    arguments.push_back(std::to_string(*options_.verify_threads));
+  }
   if (!slots_[r].byzantine_mode.empty()) {
     arguments.push_back("--byzantine");
     arguments.push_back(slots_[r].byzantine_mode);

@@ -48,6 +48,7 @@ struct LocalClusterOptions {
   std::string sync = "batch";          // journal sync policy: always, batch or none
   std::string log_level = "info";
   std::uint32_t status_interval_ms = 100;
+  std::optional<std::uint32_t> verify_threads;  // loyal-replica --verify-threads; none: its default
 };
 
 class LocalCluster {

@@ -114,8 +114,11 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--verify-threads", verify_threads,
                  "Threads that check signatures of incoming messages (1 to " +
-                     std::to_string(runtime::kMaxVerifyThreads) + ").")
-      ->check(CLI::Range(1u, runtime::kMaxVerifyThreads))
+                     std::to_string(runtime::kMaxVerifyThreads) +
+                     "), beside the I/O and replica threads.\n"
+                     "0: one thread receives, checks, runs the protocol and sends, with no hand-offs: best\n"
+                     "when replicas share a machine's cores.")
+      ->check(CLI::Range(0u, runtime::kMaxVerifyThreads))
       ->capture_default_str();
   app.add_option("--sync", sync,
                  "When the journal forces writes to disk: always (every record), batch (once per step, the\n"

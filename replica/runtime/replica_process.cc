@@ -23,12 +23,17 @@ constexpr std::string_view kOutboundQueueFull = "runtime.outbound_queue_full";
 }  // namespace
 
 void ReplicaProcess::QueueOutbox::queue(NodeId to, ByteView frame) {
-  OutboundFrame outbound{to, Bytes(frame.begin(), frame.end())};
-  if (!process_.outbound_.try_push(outbound)) {
-    process_.count_drop(kOutboundQueueFull);
-    return;
+  if (process_.single_threaded()) {
+    // The replica thread owns the transport: straight out, no copy, no hand-off.
+    process_.transport_.send(to, frame);
+  } else {
+    OutboundFrame outbound{to, Bytes(frame.begin(), frame.end())};
+    if (!process_.outbound_.try_push(outbound)) {
+      process_.count_drop(kOutboundQueueFull);
+      return;
+    }
+    queued_since_flush_ = true;
   }
-  queued_since_flush_ = true;
   std::lock_guard lock(process_.counters_mutex_);
   ++process_.runtime_counters_.frames_queued_to_send;
 }
@@ -52,7 +57,7 @@ ReplicaProcess::ReplicaProcess(ReplicaSetup& setup, net::Transport& transport, r
       inbound_(options.limits.max_inbound_frames),
       validated_(options.limits.max_validated_messages),
       outbound_(options.limits.max_outbound_frames) {
-  LOYAL_ASSERT(options.verify_threads >= 1 && options.verify_threads <= kMaxVerifyThreads,
+  LOYAL_ASSERT(options.verify_threads <= kMaxVerifyThreads,
                "the command line checks --verify-threads");
   LOYAL_ASSERT(options.limits.receive_batch_frames > 0 && options.limits.work_batch > 0 &&
                    options.limits.max_catch_up_ticks > 0,
@@ -67,6 +72,10 @@ ReplicaProcess::~ReplicaProcess() { stop(); }
 void ReplicaProcess::start() {
   LOYAL_ASSERT(!started_, "a process starts once");
   started_ = true;
+  if (single_threaded()) {
+    replica_thread_ = std::thread([this] { single_loop(); });
+    return;
+  }
   io_thread_ = std::thread([this] { io_loop(); });
   for (std::uint32_t i = 0; i < options_.verify_threads; ++i) verify_threads_.emplace_back([this] { verify_loop(); });
   replica_thread_ = std::thread([this] { replica_loop(); });
@@ -75,6 +84,14 @@ void ReplicaProcess::start() {
 void ReplicaProcess::stop() {
   if (!started_ || stopped_) return;
   stopped_ = true;
+  if (single_threaded()) {
+    stopping_replica_ = true;
+    transport_.wake();
+    replica_thread_.join();
+    journal_.sync();
+    publish_status();
+    return;
+  }
   // The replica side first, so nothing is queued for sending after the I/O thread has gone.
   stopping_replica_ = true;
   inbound_.close();
@@ -135,8 +152,16 @@ void ReplicaProcess::io_loop() {
 
 // ---- verification pool ----------------------------------------------------------------------
 
-void ReplicaProcess::verify_loop() {
+replica::Inbound ReplicaProcess::validate(const Bytes& frame) {
   const std::string_view wrong_mode = net::drop_reason(net::DecodeError::wrong_mode);
+  replica::Inbound inbound = replica_->validate(frame);
+  if (const auto* reason = std::get_if<std::string_view>(&inbound); reason != nullptr && *reason == wrong_mode) {
+    if (std::optional<std::string> report = mode_mismatch_.first_report(frame)) spdlog::error("{}", *report);
+  }
+  return inbound;
+}
+
+void ReplicaProcess::verify_loop() {
   std::vector<Bytes> frames;
   while (!stopping_replica_) {
     frames.clear();
@@ -144,10 +169,7 @@ void ReplicaProcess::verify_loop() {
     for (const Bytes& frame : frames) {
       // A batch of expensive frames (certificates full of signatures) must not hold up stop().
       if (stopping_replica_) return;
-      replica::Inbound inbound = replica_->validate(frame);
-      if (const auto* reason = std::get_if<std::string_view>(&inbound); reason != nullptr && *reason == wrong_mode) {
-        if (std::optional<std::string> report = mode_mismatch_.first_report(frame)) spdlog::error("{}", *report);
-      }
+      replica::Inbound inbound = validate(frame);
       if (!validated_.try_push(inbound)) count_drop(kValidatedQueueFull);
     }
   }
@@ -157,46 +179,90 @@ void ReplicaProcess::verify_loop() {
 
 void ReplicaProcess::replica_loop() {
   std::vector<replica::Inbound> batch;
-  Clock::time_point next_tick = Clock::now() + tick_;
-  Clock::time_point last_status = Clock::now();
-  Clock::time_point next_status = last_status + options_.status_interval;
-  std::uint64_t executed_at_last_status = replica_->counters().requests_executed;
+  RoundClock clock = start_clock();
   while (!stopping_replica_) {
     batch.clear();
-    validated_.pop_until(batch, options_.limits.work_batch, next_tick);
+    // Records appended after the last sync (batches proposed by it) are synced now, not after the
+    // next input or tick.
+    validated_.pop_until(batch, options_.limits.work_batch, replica_->sync_pending() ? Clock::now() : clock.next_tick);
     for (replica::Inbound& inbound : batch) {
       if (stopping_replica_) break;
       replica_->deliver(std::move(inbound));
     }
+    finish_round(clock);
+  }
+}
 
-    Clock::time_point now = Clock::now();
-    if (now >= next_tick) {
-      const auto due = static_cast<std::uint64_t>((now - next_tick) / tick_) + 1;
-      const std::uint64_t run = std::min<std::uint64_t>(due, options_.limits.max_catch_up_ticks);
-      for (std::uint64_t i = 0; i < run; ++i) replica_->on_tick();
-      {
-        std::lock_guard lock(counters_mutex_);
-        runtime_counters_.ticks += run;
-        runtime_counters_.ticks_skipped += due - run;
-      }
-      next_tick += tick_ * static_cast<std::int64_t>(due);
+void ReplicaProcess::single_loop() {
+  std::vector<Bytes> received;
+  RoundClock clock = start_clock();
+  Clock::time_point next_counters_copy = Clock::now();
+  while (!stopping_replica_) {
+    received.clear();
+    const Clock::time_point now = Clock::now();
+    // Whole milliseconds (the transport's unit), rounded up so that the loop does not spin before a tick.
+    const auto until_tick = std::chrono::ceil<std::chrono::milliseconds>(clock.next_tick - now);
+    const std::chrono::milliseconds wait =
+        replica_->sync_pending() ? std::chrono::milliseconds(0)
+                                 : std::clamp(until_tick, std::chrono::milliseconds(0), kIoPollTimeout);
+    transport_.receive(received, options_.limits.receive_batch_frames, wait);
+    for (const Bytes& frame : received) {
+      if (stopping_replica_) break;
+      replica_->deliver(validate(frame));
     }
-    // Group commit: one journal sync for everything this round persisted, before what waits for it
-    // leaves.
-    replica_->sync_journal();
-    outbox_.flush();
-    publish_status();
+    {
+      std::lock_guard lock(counters_mutex_);
+      runtime_counters_.frames_received += received.size();
+    }
+    if (now >= next_counters_copy) {
+      net::TransportCounters copied = transport_.counters();
+      next_counters_copy = now + kTransportCountersRefresh;
+      std::lock_guard lock(counters_mutex_);
+      transport_counters_ = std::move(copied);
+    }
+    finish_round(clock);
+  }
+  net::TransportCounters final_counters = transport_.counters();
+  std::lock_guard lock(counters_mutex_);
+  transport_counters_ = std::move(final_counters);
+}
 
-    if (options_.status_interval.count() > 0 && now >= next_status) {
-      const std::uint64_t executed = replica_->counters().requests_executed;
-      // Over the time that really passed: after a stall it is longer than the interval.
-      const double seconds = std::chrono::duration<double>(now - last_status).count();
-      spdlog::info("{}", status_line(static_cast<double>(executed - executed_at_last_status) / seconds));
-      executed_at_last_status = executed;
-      last_status = now;
-      next_status += options_.status_interval;
-      if (next_status < now) next_status = now + options_.status_interval;
+ReplicaProcess::RoundClock ReplicaProcess::start_clock() const {
+  const Clock::time_point now = Clock::now();
+  return RoundClock{.next_tick = now + tick_,
+                    .last_status = now,
+                    .next_status = now + options_.status_interval,
+                    .executed_at_last_status = replica_->counters().requests_executed};
+}
+
+void ReplicaProcess::finish_round(RoundClock& clock) {
+  Clock::time_point now = Clock::now();
+  if (now >= clock.next_tick) {
+    const auto due = static_cast<std::uint64_t>((now - clock.next_tick) / tick_) + 1;
+    const std::uint64_t run = std::min<std::uint64_t>(due, options_.limits.max_catch_up_ticks);
+    for (std::uint64_t i = 0; i < run; ++i) replica_->on_tick();
+    {
+      std::lock_guard lock(counters_mutex_);
+      runtime_counters_.ticks += run;
+      runtime_counters_.ticks_skipped += due - run;
     }
+    clock.next_tick += tick_ * static_cast<std::int64_t>(due);
+  }
+  // Group commit: one journal sync for everything this round persisted, before what waits for it
+  // leaves.
+  replica_->sync_journal();
+  outbox_.flush();
+  publish_status();
+
+  if (options_.status_interval.count() > 0 && now >= clock.next_status) {
+    const std::uint64_t executed = replica_->counters().requests_executed;
+    // Over the time that really passed: after a stall it is longer than the interval.
+    const double seconds = std::chrono::duration<double>(now - clock.last_status).count();
+    spdlog::info("{}", status_line(static_cast<double>(executed - clock.executed_at_last_status) / seconds));
+    clock.executed_at_last_status = executed;
+    clock.last_status = now;
+    clock.next_status += options_.status_interval;
+    if (clock.next_status < now) clock.next_status = now + options_.status_interval;
   }
 }
 

@@ -20,6 +20,9 @@
 //  - Every queue has a named limit (ProcessLimits). A frame that does not fit is dropped and
 //    counted by reason ("runtime.inbound_queue_full", ...); the protocols retransmit.
 //  - Every status_interval the replica thread logs one status line (spdlog).
+//  - verify_threads = 0: one thread does it all (receive, validate, deliver, tick, send), with no
+//    queue and no hand-off between threads. When the replicas share the machine's cores (loyal-bench
+//    local, docker-compose on one host), extra threads add context switches, not parallelism.
 //
 // Ownership: the ReplicaSetup, Transport and Journal must outlive the process; the process owns
 // the Replica and its threads. start() once, then stop() once (or let the destructor stop), both
@@ -70,7 +73,7 @@ inline constexpr std::chrono::milliseconds kIoPollTimeout{50};
 inline constexpr std::chrono::milliseconds kTransportCountersRefresh{100};
 
 struct ProcessOptions {
-  std::uint32_t verify_threads = 1;  // 1 to kMaxVerifyThreads
+  std::uint32_t verify_threads = 1;  // 0 (one thread for everything) to kMaxVerifyThreads
   std::chrono::milliseconds status_interval{1000};  // zero: no status line
   ProcessLimits limits;
 };
@@ -141,9 +144,24 @@ class ReplicaProcess {
     bool queued_since_flush_ = false;
   };
 
+  // When the replica thread next ticks and logs its status line.
+  struct RoundClock {
+    std::chrono::steady_clock::time_point next_tick;
+    std::chrono::steady_clock::time_point last_status;
+    std::chrono::steady_clock::time_point next_status;
+    std::uint64_t executed_at_last_status = 0;
+  };
+
+  bool single_threaded() const { return options_.verify_threads == 0; }
   void io_loop();
   void verify_loop();
   void replica_loop();
+  void single_loop();
+  RoundClock start_clock() const;
+  // After a round of inputs: due ticks, the group-commit sync, the wake of the I/O thread, status.
+  void finish_round(RoundClock& clock);
+  // Replica::validate, plus the one-time report of a peer running another protocol.
+  replica::Inbound validate(const Bytes& frame);
   void publish_status();
   void count_drop(std::string_view reason);
 

@@ -119,6 +119,7 @@ replica::ReplicaOptions replica_options(const cluster::ClusterConfig& cluster, R
   options.batching.max_requests = p.batch_max_requests;
   options.batching.max_bytes = p.batch_max_bytes;
   options.batching.linger_ticks = ms_to_ticks(p.batch_linger_ms, p.tick_ms);
+  options.batching.max_in_flight_batches = p.batch_max_in_flight;
   options.state_transfer.timeout_ticks = ms_to_ticks(kStateTransferTimeoutMs, p.tick_ms);
   options.defer_journal_sync = true;
   return options;
