@@ -20,6 +20,10 @@ Replica::Replica(ReplicaOptions options, ReplicaParts parts)
                "a replica needs its crypto");
   LOYAL_ASSERT(parts_.outbox != nullptr && parts_.journal != nullptr, "a replica needs an outbox and a journal");
   LOYAL_ASSERT(parts_.reply_keys_by_client.size() == options.client_count, "one reply key per client");
+  LOYAL_ASSERT(!replica_messages_use_macs(options.mode) ||
+                   (parts_.send_keys_by_replica.size() == options.replica_count &&
+                    parts_.receive_keys_by_replica.size() == options.replica_count),
+               "raft and paxos need a MAC key pair per replica");
   LOYAL_ASSERT(protocol_->mode() == options.mode, "the protocol core must run the cluster's mode");
   LOYAL_ASSERT(options.checkpoint_interval > 0, "checkpoint interval must be positive");
   last_leader_ = protocol_->status().leader;
@@ -42,7 +46,14 @@ Inbound Replica::validate(ByteView frame) const {
     return validate_client_request(envelope, frame);
   }
   if (envelope.header.sender.index == options_.self) return std::string_view("from_self");
-  if (!net::verify_envelope_signature(envelope, *parts_.verifier)) return std::string_view("bad_replica_signature");
+  if (replica_messages_use_macs(options_.mode)) {
+    if (!net::verify_envelope_mac_vector_entry(envelope, options_.self,
+                                               parts_.receive_keys_by_replica[envelope.header.sender.index])) {
+      return std::string_view("bad_replica_mac");
+    }
+  } else if (!net::verify_envelope_signature(envelope, *parts_.verifier)) {
+    return std::string_view("bad_replica_signature");
+  }
   if (envelope.header.kind == net::MessageKind::forwarded_request) return validate_forwarded(envelope);
   if (envelope.header.kind == net::MessageKind::state_request) return validate_state_request(envelope);
   if (envelope.header.kind == net::MessageKind::state_chunk) return validate_state_chunk(envelope);
@@ -308,8 +319,13 @@ void Replica::transmit(const Outgoing& message, bool corrupt_signature) {
   net::Envelope envelope{{options_.cluster_id, options_.mode, NodeId::replica(options_.self), message.kind},
                          message.body,
                          net::NoAuthenticator{}};
-  net::sign_envelope(envelope, *parts_.signer);
-  if (corrupt_signature) std::get<crypto::Signature>(envelope.authenticator).bytes[0] ^= 0x01;
+  if (replica_messages_use_macs(options_.mode)) {
+    LOYAL_ASSERT(!corrupt_signature, "Byzantine policies are for pbft only");
+    net::attach_mac_vector(envelope, parts_.send_keys_by_replica);
+  } else {
+    net::sign_envelope(envelope, *parts_.signer);
+    if (corrupt_signature) std::get<crypto::Signature>(envelope.authenticator).bytes[0] ^= 0x01;
+  }
   const Bytes frame = net::encode_envelope(envelope);
   protocol_->on_signed(message, frame);
   auto send_one = [&](ReplicaId to) {

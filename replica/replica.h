@@ -71,6 +71,13 @@ struct ReplicaOptions {
   bool defer_journal_sync = false;
 };
 
+// How replicas authenticate what they send each other. PBFT signs (Ed25519): its certificates are
+// forwarded as evidence and checked by third parties. The crash-tolerant modes trust replicas not
+// to lie and never forward one replica's message as proof to another, so a MAC authenticator
+// (one keyed BLAKE2b tag per replica, the client_auth = mac format) protects them from the network
+// just as well at about a hundredth of the cost.
+constexpr bool replica_messages_use_macs(ProtocolMode mode) { return mode != ProtocolMode::pbft; }
+
 // Everything a Replica uses but does not own must outlive it.
 struct ReplicaParts {
   std::unique_ptr<Protocol> protocol;
@@ -89,6 +96,10 @@ struct ReplicaParts {
   // on_state_installed() before anything else (replica/protocol.h, "Restart"); the core must
   // already have been built from the journal's records.
   std::optional<SavedSnapshot> restored_snapshot;
+  // Raft and Paxos only (replica_messages_use_macs()): pairwise MAC keys with every replica, indexed
+  // by replica id (the own entry is unused). PBFT signs instead; it leaves both empty.
+  std::vector<crypto::MacKey> send_keys_by_replica;     // this replica -> replica r
+  std::vector<crypto::MacKey> receive_keys_by_replica;  // replica r -> this replica
 };
 
 // A client request that passed admission checks that need no replica state.

@@ -148,6 +148,8 @@ struct BenchCluster::Node {
         .observer = nullptr,
         .byzantine = nullptr,
         .restored_snapshot = std::nullopt,
+        .send_keys_by_replica = cluster.keys_.replica_to_replicas(self),
+        .receive_keys_by_replica = cluster.keys_.replicas_to_replica(self),
     };
     pipeline = std::make_unique<replica::Replica>(options, std::move(parts));
   }

@@ -66,7 +66,12 @@ TEST_P(BenchClusterTest, EveryRequestCommitsEverywhereWithoutTicksOrDrops) {
   EXPECT_EQ(run.ticks, 0u);
   EXPECT_EQ(run.dropped, 0u);
   EXPECT_GT(run.replica_messages, 0u);
-  EXPECT_GT(run.signatures, 0u);
+  // PBFT signs its protocol messages; Raft and Paxos authenticate them with MACs and sign nothing.
+  if (c.mode == ProtocolMode::pbft) {
+    EXPECT_GT(run.signatures, 0u);
+  } else {
+    EXPECT_EQ(run.signatures, 0u);
+  }
 
   cluster.settle(kSettleTicks);
   const replica::Replica& first = cluster.replica(0);

@@ -186,6 +186,8 @@ replica::ReplicaParts ReplicaSetup::take_parts(replica::Outbox& outbox, replica:
       .observer = nullptr,
       .byzantine = std::move(byzantine_),
       .restored_snapshot = std::move(restored_snapshot),
+      .send_keys_by_replica = std::move(send_keys_by_replica_),
+      .receive_keys_by_replica = std::move(receive_keys_by_replica_),
   };
 }
 
@@ -237,6 +239,22 @@ Result<std::unique_ptr<ReplicaSetup>> build_replica_setup(const cluster::Cluster
     }
     setup->reply_keys_by_client_.push_back(pairwise->send);
     receive_keys_by_client.push_back(pairwise->receive);
+  }
+  if (replica::replica_messages_use_macs(mode)) {
+    for (const cluster::ReplicaInfo& replica : cluster.replicas) {
+      if (replica.id == request.self) {
+        setup->send_keys_by_replica_.emplace_back();  // never used: nothing is sent to oneself
+        setup->receive_keys_by_replica_.emplace_back();
+        continue;
+      }
+      auto pairwise = crypto::derive_pairwise_keys(secrets->exchange, replica.exchange_public_key);
+      if (!pairwise) {
+        return Error{"cannot derive the MAC keys between " + replica_name(request.self) + " and " +
+                     replica_name(replica.id) + ": " + pairwise.error().message};
+      }
+      setup->send_keys_by_replica_.push_back(pairwise->send);
+      setup->receive_keys_by_replica_.push_back(pairwise->receive);
+    }
   }
   setup->signer_ = std::make_unique<crypto::Ed25519Signer>(secrets->signing);
   setup->verifier_ = std::make_unique<crypto::Ed25519Verifier>(std::move(replica_keys), std::move(client_keys));

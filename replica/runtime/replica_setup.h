@@ -125,6 +125,8 @@ class ReplicaSetup {
   std::unique_ptr<crypto::Ed25519Verifier> verifier_;
   std::unique_ptr<replica::RequestAuthenticator> request_authenticator_;
   std::vector<crypto::MacKey> reply_keys_by_client_;
+  std::vector<crypto::MacKey> send_keys_by_replica_;     // raft and paxos: replica MACs
+  std::vector<crypto::MacKey> receive_keys_by_replica_;
   std::unique_ptr<replica::Protocol> protocol_;
   std::unique_ptr<replica::ByzantinePolicy> byzantine_;
   std::string byzantine_mode_;

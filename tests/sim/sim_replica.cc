@@ -33,6 +33,8 @@ void SimReplica::build(replica::RecoveredState recovered) {
       .observer = observer_,
       .byzantine = std::move(byzantine_policy_),
       .restored_snapshot = std::move(recovered.snapshot),
+      .send_keys_by_replica = crypto_.keys().replica_to_replicas(options_.self),
+      .receive_keys_by_replica = crypto_.keys().replicas_to_replica(options_.self),
   };
   byzantine_ = parts.byzantine.get();
   // The old pipeline goes first: it must not outlive the journal state it was built on.

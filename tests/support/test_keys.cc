@@ -89,6 +89,22 @@ std::vector<crypto::MacKey> TestKeys::replica_to_clients(ReplicaId replica) cons
   return keys;
 }
 
+std::vector<crypto::MacKey> TestKeys::replica_to_replicas(ReplicaId replica) const {
+  std::vector<crypto::MacKey> keys;
+  for (ReplicaId r = 0; r < replica_count(); ++r) {
+    keys.push_back(r == replica ? crypto::MacKey() : mac_key(NodeId::replica(replica), NodeId::replica(r)));
+  }
+  return keys;
+}
+
+std::vector<crypto::MacKey> TestKeys::replicas_to_replica(ReplicaId replica) const {
+  std::vector<crypto::MacKey> keys;
+  for (ReplicaId r = 0; r < replica_count(); ++r) {
+    keys.push_back(r == replica ? crypto::MacKey() : mac_key(NodeId::replica(r), NodeId::replica(replica)));
+  }
+  return keys;
+}
+
 crypto::Ed25519Verifier TestKeys::ed25519_verifier() const {
   std::vector<crypto::PublicKey> replicas;
   std::vector<crypto::PublicKey> clients;

@@ -38,6 +38,11 @@ class TestKeys {
   // replica -> client c keys of one replica, indexed by client.
   std::vector<crypto::MacKey> replica_to_clients(ReplicaId replica) const;
 
+  // replica -> replica r keys of one replica, and r -> replica as it holds them, indexed by r (the
+  // own entry is a default key, never used): ReplicaParts' keys in raft and paxos.
+  std::vector<crypto::MacKey> replica_to_replicas(ReplicaId replica) const;
+  std::vector<crypto::MacKey> replicas_to_replica(ReplicaId replica) const;
+
   // An Ed25519 verifier knowing every node's public key.
   crypto::Ed25519Verifier ed25519_verifier() const;
 

@@ -84,6 +84,8 @@ struct Node {
     parts.verifier = &verifier;
     parts.request_authenticator = &request_auth;
     parts.reply_keys_by_client = keys.replica_to_clients(self);
+    parts.send_keys_by_replica = keys.replica_to_replicas(self);
+    parts.receive_keys_by_replica = keys.replicas_to_replica(self);
     parts.outbox = &outbox;
     parts.journal = &journal;
     if (recovered != nullptr) parts.restored_snapshot = journal.saved;
@@ -164,6 +166,39 @@ TEST_F(PaxosPipeline, ForwardedRequestsExecuteEverywhereInOrder) {
     EXPECT_EQ(nodes_[r]->replica->counters().dropped.count("decode.malformed"), 0u);
   }
   EXPECT_GT(nodes_[*leader()]->outbox.replies, 0u);
+}
+
+// The crash-tolerant modes authenticate replica messages with a MAC per receiver instead of a
+// signature (replica_messages_use_macs): what goes out carries one, what comes in is checked with
+// the sender's pairwise key, and a tag made with any other key, or a signature, is dropped.
+TEST_F(PaxosPipeline, ReplicaMessagesCarryMacsAndForgedOnesAreDropped) {
+  for (int i = 0; i < 100 && !leader(); ++i) tick();
+  ASSERT_TRUE(leader());
+  const ReplicaId from = *leader();
+  const ReplicaId to = (from + 1) % kReplicas;
+  const ReplicaId third = (from + 2) % kReplicas;
+  nodes_[from]->replica->on_frame(put_frame(0, 1));
+  ASSERT_FALSE(nodes_[from]->outbox.frames.empty());
+  const Frame sent = nodes_[from]->outbox.frames.front();
+  const net::DecodeContext context{kClusterId, ProtocolMode::paxos, kReplicas, kClients, {}};
+  auto decoded = net::decode_envelope(sent.bytes, context);
+  ASSERT_TRUE(std::holds_alternative<net::Envelope>(decoded));
+  const net::Envelope genuine = std::get<net::Envelope>(decoded);
+  ASSERT_TRUE(std::holds_alternative<net::MacVector>(genuine.authenticator));
+  EXPECT_TRUE(std::holds_alternative<std::unique_ptr<const replica::ValidatedMessage>>(
+      nodes_[sent.to]->replica->validate(sent.bytes)));
+
+  // The third replica's keys cannot speak for the sender.
+  net::Envelope forged = genuine;
+  net::attach_mac_vector(forged, keys_.replica_to_replicas(third));
+  // A signature, however valid, is not what paxos replicas accept from each other.
+  net::Envelope signed_instead = genuine;
+  net::sign_envelope(signed_instead, crypto::Ed25519Signer(keys_.signing_key(NodeId::replica(from))));
+  for (const net::Envelope& bad : {forged, signed_instead}) {
+    const replica::Inbound inbound = nodes_[to]->replica->validate(net::encode_envelope(bad));
+    ASSERT_TRUE(std::holds_alternative<std::string_view>(inbound));
+    EXPECT_EQ(std::get<std::string_view>(inbound), "bad_replica_mac");
+  }
 }
 
 TEST_F(PaxosPipeline, CutOffReplicaCatchesUpByStateTransfer) {

@@ -125,7 +125,7 @@ class PipelineTest : public ::testing::Test {
     options_ = options;
     replica_ = std::make_unique<Replica>(options, ReplicaParts{std::move(protocol), std::move(app), &signer_, &verifier_,
                                                                &request_auth_, keys_.replica_to_clients(0), &outbox_,
-                                                               &journal_, nullptr, nullptr, std::nullopt});
+                                                               &journal_, nullptr, nullptr, std::nullopt, {}, {}});
   }
 
   // Frames the replica sent to other replicas (protocol messages), in order.
@@ -438,7 +438,7 @@ TEST_F(PipelineTest, AStableCheckpointIsSavedAndARestartRestoresItBeforeAnything
   CountingApp* restarted_app = app.get();
   Replica restarted(options_, ReplicaParts{std::move(protocol), std::move(app), &signer_, &verifier_, &request_auth_,
                                            keys_.replica_to_clients(0), &outbox_, &journal_, nullptr, nullptr,
-                                           SavedSnapshot{4, at_four->digest, at_four->bytes}});
+                                           SavedSnapshot{4, at_four->digest, at_four->bytes}, {}, {}});
   EXPECT_EQ(restarted.last_executed(), 4u);
   EXPECT_EQ(restarted_app->executed(), 8u) << "the application state is the snapshot's (8 requests in 4 batches)";
   EXPECT_FALSE(restarted.client_table().is_new(1, 4)) << "and so is the client table: no re-execution";
@@ -461,7 +461,7 @@ TEST_F(IdleCutTest, AnIdleLeaderProposesALoneRequestWithoutLingering) {
   auto app = std::make_unique<CountingApp>();
   CountingApp* counting = app.get();
   Replica idle(options, ReplicaParts{std::move(protocol), std::move(app), &signer_, &verifier_, &request_auth_,
-                                     keys_.replica_to_clients(0), &outbox_, &journal_, nullptr, nullptr, std::nullopt});
+                                     keys_.replica_to_clients(0), &outbox_, &journal_, nullptr, nullptr, std::nullopt, {}, {}});
   idle.on_frame(request_frame(1, 1, "now"));
   EXPECT_EQ(counting->executed(), 1u) << "nothing in flight: proposed and executed in the same step";
 }

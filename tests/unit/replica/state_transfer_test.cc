@@ -105,7 +105,7 @@ struct Node {
     options.state_transfer = state_transfer;
     replica = std::make_unique<Replica>(
         options, ReplicaParts{std::move(scripted), std::move(store), &signer, &verifier, &request_auth,
-                              keys.replica_to_clients(self), &outbox, &journal, nullptr, std::move(byzantine), std::nullopt});
+                              keys.replica_to_clients(self), &outbox, &journal, nullptr, std::move(byzantine), std::nullopt, {}, {}});
   }
 
   crypto::Ed25519Signer signer;
