@@ -44,6 +44,7 @@ void write_config(JsonWriter& json, const ScenarioConfig& config) {
   for (const std::string& parameter : config.parameters) json.value(parameter);
   json.end_array()
       .key("sync").value(config.sync)
+      .key("verify_threads").value(config.verify_threads)
       .key("data_directory").value(config.data_directory)
       .key("cluster_file").value(config.cluster_file)
       .end_object();

@@ -31,6 +31,7 @@ struct ScenarioConfig {
   std::string client_auth;
   std::vector<std::string> parameters;  // --param overrides of the cluster file, as given
   std::string sync;
+  std::optional<std::uint32_t> verify_threads;  // local: the replicas' --verify-threads
   std::string data_directory;  // where the replicas' journals lived
   std::string cluster_file;    // `run` mode
 };

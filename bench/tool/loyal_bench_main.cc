@@ -207,7 +207,7 @@ int main(int argc, char** argv) {
   bool no_faults = false;
   std::string client_auth = "signature";
   std::vector<std::string> parameter_texts;
-  std::optional<std::uint32_t> verify_threads;
+  std::uint32_t verify_threads = 0;
   std::string sync = "batch";
   std::string data_dir;
   std::string replica_binary;
@@ -246,9 +246,11 @@ int main(int argc, char** argv) {
                     "batch_max_in_flight=2 or request_timeout_ms=1000 (cluster.toml describes every key).")
       ->type_name("NAME=VALUE");
   local->add_option("--verify-threads", verify_threads,
-                    "The replicas' --verify-threads: signature-checking threads each, or 0 for one thread doing\n"
-                    "everything. Default: loyal-replica's.")
-      ->check(CLI::Range(0u, 64u));
+                    "The replicas' --verify-threads. 0: each replica runs on one thread, which is fastest when\n"
+                    "all of them share this machine's cores; N: an I/O thread, N signature-checking threads\n"
+                    "and the replica thread each.")
+      ->check(CLI::Range(0u, 64u))
+      ->capture_default_str();
   local->add_option("--sync", sync, "The replicas' journal sync policy: always, batch or none.")
       ->check(CLI::IsMember({"always", "batch", "none"}))
       ->capture_default_str();
@@ -330,6 +332,7 @@ int main(int argc, char** argv) {
   report.config.client_auth = client_auth;
   report.config.parameters = parameter_texts;
   report.config.sync = sync;
+  report.config.verify_threads = verify_threads;
   report.config.data_directory = scenario.data_root.string();
   std::cout << "loyal-bench local: " << protocols << ", " << flags.clients << " clients, " << flags.duration_s
             << " s each; replica data in " << scenario.data_root.string()

@@ -76,7 +76,10 @@ std::uint64_t count(const std::map<std::string_view, std::uint64_t>& counters, s
   return found == counters.end() ? 0 : found->second;
 }
 
-TEST(ReplicaProcess, FourProcessesCommitAClientRequestAndTheClientAcceptsTheReplies) {
+// verify_threads: 2 runs the pipelined threads (I/O, pool, replica), 0 the single thread.
+class ReplicaProcessThreads : public ::testing::TestWithParam<std::uint32_t> {};
+
+TEST_P(ReplicaProcessThreads, FourProcessesCommitAClientRequestAndTheClientAcceptsTheReplies) {
   ClusterDirectory directory(pbft_cluster(1));
   const cluster::ClusterConfig& config = directory.config();
   FakeNetwork network;
@@ -87,7 +90,7 @@ TEST(ReplicaProcess, FourProcessesCommitAClientRequestAndTheClientAcceptsTheRepl
     setups.push_back(setup_for(directory, r));
     journals.push_back(std::make_unique<CountingJournal>());
     processes.push_back(std::make_unique<ReplicaProcess>(*setups[r], network.add(NodeId::replica(r)),
-                                                         *journals[r], verifying_with(2)));
+                                                         *journals[r], verifying_with(GetParam())));
   }
   for (auto& process : processes) process->start();
 
@@ -206,25 +209,30 @@ TEST(ReplicaProcess, FramesOfAnotherProtocolAreCountedAsWrongMode) {
       [](const ProcessStatus& s) { return count(s.replica_drops, "decode.wrong_mode") == 2; }, kPatience));
 }
 
-TEST(ReplicaProcess, StopJoinsEveryThreadAndSyncsTheJournal) {
+TEST_P(ReplicaProcessThreads, StopJoinsEveryThreadAndSyncsTheJournal) {
   ClusterDirectory directory(pbft_cluster());
   FakeNetwork network;
   std::unique_ptr<ReplicaSetup> setup = setup_for(directory, 2);
   CountingJournal journal;
   FakeTransport& transport = network.add(NodeId::replica(2));
-  ReplicaProcess process(*setup, transport, journal, verifying_with(3));
+  ReplicaProcess process(*setup, transport, journal, verifying_with(GetParam()));
   process.start();
   // The replica thread runs on the clock: ticks arrive without any input.
   EXPECT_TRUE(process.wait_for([](const ProcessStatus& s) { return s.ticks >= 5; }, kPatience));
   const std::uint64_t syncs_before = journal.syncs();
   process.stop();
   EXPECT_EQ(journal.syncs(), syncs_before + 1);
-  EXPECT_GE(transport.wakes(), 1u);  // the I/O thread was woken rather than left to time out
+  EXPECT_GE(transport.wakes(), 1u);  // the thread in receive() was woken rather than left to time out
   const std::uint64_t ticks = process.status().ticks;
   process.stop();  // idempotent
   EXPECT_EQ(process.status().ticks, ticks);
   EXPECT_EQ(journal.syncs(), syncs_before + 1);
 }
+
+INSTANTIATE_TEST_SUITE_P(PipelinedAndSingle, ReplicaProcessThreads, ::testing::Values(2u, 0u),
+                         [](const ::testing::TestParamInfo<std::uint32_t>& threads) {
+                           return threads.param == 0 ? std::string("OneThread") : std::string("VerifyPool");
+                         });
 
 // A transport whose I/O thread gets stuck: the first receive() hands over the preloaded frames,
 // later ones block (wake() included) until release(), as if the socket layer hung.
