@@ -7,14 +7,14 @@
 
 namespace loyal::client {
 
-Result<std::unique_ptr<net::Transport>> connect_to_cluster(zmq::context_t& context, const ClientSetup& setup) {
+Result<std::unique_ptr<net::ZmqTransport>> connect_to_cluster(zmq::context_t& context, const ClientSetup& setup) {
   net::ZmqTransportOptions options;
   options.self = NodeId::client(setup.options.id);
   options.listen = std::nullopt;
   options.replicas = setup.replica_addresses;
   auto transport = net::ZmqTransport::create(context, std::move(options));
   if (!transport) return transport.error();
-  return std::unique_ptr<net::Transport>(std::move(*transport));
+  return std::move(*transport);
 }
 
 }  // namespace loyal::client

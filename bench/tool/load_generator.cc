@@ -1,6 +1,9 @@
 #include "bench/tool/load_generator.h"
 
-#include <condition_variable>
+#include <algorithm>
+#include <cstdio>
+#include <string>
+#include <utility>
 #include <variant>
 
 #include "apps/kv/kv_operations.h"
@@ -8,16 +11,30 @@
 #include "client/zmq_connection.h"
 #include "common/assert.h"
 #include "common/prng.h"
+#include "net/zmq/zmq_transport.h"
 
 namespace loyal::bench {
 
-struct LoadGenerator::Worker {
-  std::unique_ptr<client::BlockingClient> client;
-  std::mutex wait_mutex;  // only for the open-loop schedule's interruptible wait
-  std::condition_variable_any wait;
+// One client of the load, touched only by the load thread once it started.
+struct LoadGenerator::LoadClient {
+  LoadClient(client::ClientSession client_session, std::uint64_t seed, std::uint32_t payload_bytes)
+      : session(std::move(client_session)), prng(seed), value(payload_bytes) {
+    for (auto& byte : value) byte = static_cast<std::uint8_t>(prng.next());
+  }
+
+  client::ClientSession session;
+  // Which key, and get or put: the same sequence per client index and seed on every run.
+  Prng prng;
+  Bytes value;  // every put's value
+  Clock::time_point intended;   // when the operation in flight was due: latency counts from here
+  Clock::time_point next_send;  // open loop: when the next operation is due
 };
 
 namespace {
+
+// Sessions are ticked this often: the core's tick, so retransmissions and deadlines are on time
+// to the millisecond, and the longest the load thread waits while an operation is in flight.
+constexpr std::chrono::milliseconds kTickInterval{1};
 
 // Every key has the same width, so get and put sizes do not depend on which key was drawn.
 Bytes key_bytes(std::uint64_t index) {
@@ -56,6 +73,8 @@ Result<std::unique_ptr<LoadGenerator>> LoadGenerator::create(const LoadOptions& 
   if (options.target_rate_ops_per_s && !(*options.target_rate_ops_per_s > 0)) return Error{"--rate must be above 0"};
 
   std::unique_ptr<LoadGenerator> generator(new LoadGenerator(options));
+  std::vector<net::ZmqTransport*> transports;
+  const Clock::time_point epoch = Clock::now();
   for (std::uint32_t i = 0; i < options.clients; ++i) {
     const ClientId id = options.first_client_id + i;
     client::ClientSetupOptions setup_options;
@@ -64,9 +83,15 @@ Result<std::unique_ptr<LoadGenerator>> LoadGenerator::create(const LoadOptions& 
     if (!setup) return Error{"client " + std::to_string(id) + ": " + setup.error().message};
     auto transport = client::connect_to_cluster(context, *setup);
     if (!transport) return Error{"client " + std::to_string(id) + ": " + transport.error().message};
-    auto worker = std::make_unique<Worker>();
-    worker->client = std::make_unique<client::BlockingClient>(std::move(*setup), std::move(*transport));
-    generator->workers_.push_back(std::move(worker));
+    transports.push_back(transport->get());  // the poll group watches its sockets
+    generator->clients_.push_back(std::make_unique<LoadClient>(
+        client::ClientSession(std::move(*setup), std::move(*transport), epoch), options.seed * 1'000'003 + i,
+        options.payload_bytes));
+  }
+  generator->poll_group_ = std::make_unique<net::ZmqPollGroup>(std::move(transports));
+  if (options.target_rate_ops_per_s) {
+    generator->period_ = std::chrono::duration_cast<Clock::duration>(
+        std::chrono::duration<double>(static_cast<double>(options.clients) / *options.target_rate_ops_per_s));
   }
   return generator;
 }
@@ -74,75 +99,125 @@ Result<std::unique_ptr<LoadGenerator>> LoadGenerator::create(const LoadOptions& 
 void LoadGenerator::start() {
   LOYAL_ASSERT(!started_, "a load generator starts once");
   started_ = true;
-  start_ = std::chrono::steady_clock::now();
-  for (std::uint32_t i = 0; i < workers_.size(); ++i) {
-    threads_.emplace_back([this, i](std::stop_token stop) { run_worker(stop, *workers_[i], i); });
+  start_ = Clock::now();
+  // Open-loop clients start spread over one period, so the rate is smooth rather than in bursts.
+  const auto count = static_cast<std::int64_t>(clients_.size());
+  for (std::int64_t i = 0; i < count; ++i) {
+    clients_[static_cast<std::size_t>(i)]->next_send = start_ + (period_ ? *period_ * i / count : Clock::duration{0});
   }
+  load_thread_ = std::jthread([this](std::stop_token stop) { run(stop); });
 }
 
 double LoadGenerator::elapsed_s() const {
-  const auto until = stopped_ ? stopped_at_ : std::chrono::steady_clock::now();
+  const auto until = stopped_ ? stopped_at_ : Clock::now();
   return std::chrono::duration<double>(until - start_).count();
 }
 
-void LoadGenerator::run_worker(std::stop_token stop, Worker& worker, std::uint32_t index) {
-  Prng prng(options_.seed * 1'000'003 + index);
-  Bytes value(options_.payload_bytes);
-  for (auto& byte : value) byte = static_cast<std::uint8_t>(prng.next());
-
-  using Clock = std::chrono::steady_clock;
-  std::optional<Clock::duration> period;
-  if (options_.target_rate_ops_per_s) {
-    period = std::chrono::duration_cast<Clock::duration>(
-        std::chrono::duration<double>(static_cast<double>(workers_.size()) / *options_.target_rate_ops_per_s));
-  }
-  // Open-loop clients start spread over one period, so the rate is smooth rather than in bursts.
-  Clock::time_point next_send = start_;
-  if (period) next_send += *period * index / static_cast<std::int64_t>(workers_.size());
-
+void LoadGenerator::run(std::stop_token stop) {
+  std::vector<Outcome> outcomes;
+  Clock::time_point next_tick = start_ + kTickInterval;
   while (!stop.stop_requested()) {
-    Clock::time_point intended = Clock::now();
-    if (period) {
-      std::unique_lock lock(worker.wait_mutex);
-      // Returns early only when the stop is requested: the predicate never becomes true.
-      (void)worker.wait.wait_until(lock, stop, next_send, [] { return false; });
-      if (stop.stop_requested()) break;
-      intended = next_send;
-      next_send += *period;
+    Clock::time_point now = Clock::now();
+    if (now >= next_tick) {
+      tick_sessions(now, outcomes);
+      next_tick = now + kTickInterval;
     }
-    const Bytes key = key_bytes(prng.below(options_.keys));
-    const bool put = prng.below(100) < options_.put_percent;
-    Bytes operation = put ? kv::encode_put(key, value) : kv::encode_get(key);
-    auto result = worker.client->execute(std::move(operation), options_.operation_timeout, stop);
+    start_due_operations(now);
+    const std::vector<std::size_t>& ready = poll_group_->wait(wait_timeout(now, next_tick));
     if (stop.stop_requested()) break;
-    const Clock::time_point done = Clock::now();
-    const auto latency = std::chrono::duration_cast<std::chrono::microseconds>(done - intended);
-    if (!result) {
-      record(done, latency, false, result.error().message);
-      continue;
-    }
-    const auto refused = refusal(*result);
-    record(done, latency, !refused.has_value(), refused.value_or(""));
+    now = Clock::now();
+    for (const std::size_t position : ready) receive_replies(position, now, outcomes);
+    if (!outcomes.empty()) record(outcomes);
+    outcomes.clear();
+  }
+  // Stopped: what is in flight is abandoned, not counted.
+  for (const auto& client : clients_) client->session.abandon();
+}
+
+void LoadGenerator::tick_sessions(Clock::time_point now, std::vector<Outcome>& outcomes) {
+  for (const auto& client : clients_) {
+    if (!client->session.busy()) continue;
+    if (auto result = client->session.on_time(now)) finish_operation(*client, std::move(*result), now, outcomes);
   }
 }
 
-void LoadGenerator::record(std::chrono::steady_clock::time_point done, std::chrono::microseconds latency, bool ok,
-                           const std::string& failure) {
-  const bool after_warmup = std::chrono::duration<double>(done - start_).count() >= options_.warmup_s;
-  const auto micros = static_cast<std::uint64_t>(std::max<std::int64_t>(latency.count(), 0));
-  std::lock_guard lock(mutex_);
-  if (!ok) {
-    ++interval_.failed;
-    if (after_warmup) ++measured_.failed;
-    if (first_failure_.empty()) first_failure_ = failure;
+void LoadGenerator::start_due_operations(Clock::time_point now) {
+  for (const auto& client : clients_) {
+    if (client->session.busy()) continue;
+    if (period_) {
+      if (now < client->next_send) continue;
+      client->intended = client->next_send;
+      client->next_send += *period_;
+    } else {
+      client->intended = now;
+    }
+    const Bytes key = key_bytes(client->prng.below(options_.keys));
+    const bool put = client->prng.below(100) < options_.put_percent;
+    Bytes operation = put ? kv::encode_put(key, client->value) : kv::encode_get(key);
+    client->session.start(std::move(operation), now, options_.operation_timeout);
+  }
+}
+
+std::chrono::milliseconds LoadGenerator::wait_timeout(Clock::time_point now, Clock::time_point next_tick) const {
+  // With nothing in flight, nothing needs a tick: a wake() from stop() ends the wait early.
+  std::optional<Clock::time_point> until;
+  for (const auto& client : clients_) {
+    if (client->session.busy()) {
+      until = next_tick;
+      break;
+    }
+  }
+  if (period_) {
+    for (const auto& client : clients_) {
+      if (!client->session.busy()) until = std::min(until.value_or(client->next_send), client->next_send);
+    }
+  }
+  // No client busy and none scheduled cannot happen (a closed-loop client is always busy), but
+  // a tick is a safe answer.
+  const Clock::time_point wake_at = until.value_or(next_tick);
+  if (wake_at <= now) return std::chrono::milliseconds{0};
+  return std::chrono::ceil<std::chrono::milliseconds>(wake_at - now);
+}
+
+void LoadGenerator::receive_replies(std::size_t position, Clock::time_point now, std::vector<Outcome>& outcomes) {
+  LoadClient& client = *clients_[position];
+  frames_.clear();
+  client.session.transport().receive(frames_, client::kMaxFramesPerReceive, std::chrono::milliseconds{0});
+  if (auto result = client.session.on_frames(frames_, now)) finish_operation(client, std::move(*result), now, outcomes);
+}
+
+void LoadGenerator::finish_operation(LoadClient& client, Result<Bytes> result, Clock::time_point now,
+                                     std::vector<Outcome>& outcomes) {
+  Outcome& outcome = outcomes.emplace_back();
+  outcome.done = now;
+  outcome.latency = std::chrono::duration_cast<std::chrono::microseconds>(now - client.intended);
+  if (!result) {
+    outcome.failure = result.error().message;
     return;
   }
-  ++interval_.completed;
-  interval_.latency.record(micros);
-  recent_.record(micros);
-  if (after_warmup) {
-    ++measured_.completed;
-    measured_.latency.record(micros);
+  auto refused = refusal(*result);
+  outcome.ok = !refused.has_value();
+  if (refused) outcome.failure = std::move(*refused);
+}
+
+void LoadGenerator::record(const std::vector<Outcome>& outcomes) {
+  std::lock_guard lock(mutex_);
+  for (const Outcome& outcome : outcomes) {
+    const bool after_warmup = std::chrono::duration<double>(outcome.done - start_).count() >= options_.warmup_s;
+    if (!outcome.ok) {
+      ++interval_.failed;
+      if (after_warmup) ++measured_.failed;
+      if (first_failure_.empty()) first_failure_ = outcome.failure;
+      continue;
+    }
+    const auto micros = static_cast<std::uint64_t>(std::max<std::int64_t>(outcome.latency.count(), 0));
+    ++interval_.completed;
+    interval_.latency.record(micros);
+    recent_.record(micros);
+    if (after_warmup) {
+      ++measured_.completed;
+      measured_.latency.record(micros);
+    }
   }
 }
 
@@ -169,10 +244,11 @@ std::pair<double, double> LoadGenerator::recent_percentiles_ms() {
 
 void LoadGenerator::stop() {
   if (!started_ || stopped_) return;
-  for (std::jthread& thread : threads_) thread.request_stop();
-  for (const auto& worker : workers_) worker->client->wake();
-  for (std::jthread& thread : threads_) thread.join();
-  stopped_at_ = std::chrono::steady_clock::now();
+  load_thread_.request_stop();
+  // The load thread may be waiting for a scheduled send; a wake on any polled transport ends it.
+  poll_group_->transport(0).wake();
+  load_thread_.join();
+  stopped_at_ = Clock::now();
   stopped_ = true;
 }
 

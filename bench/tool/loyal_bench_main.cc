@@ -94,7 +94,7 @@ struct CommonFlags {
 };
 
 void add_common_flags(CLI::App& command, CommonFlags& flags) {
-  command.add_option("--clients", flags.clients, "Closed-loop clients: each its own client id, thread and connection.")
+  command.add_option("--clients", flags.clients, "Closed-loop clients: each its own client id and connections, all driven by one load thread.")
       ->check(CLI::Range(1u, bench::kMaxLoadClients))
       ->capture_default_str();
   command.add_option("--duration", flags.duration_s, "Seconds of load per protocol, warm-up included.")

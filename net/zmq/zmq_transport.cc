@@ -133,11 +133,22 @@ void ZmqTransport::collect_receiving_sockets() {
   }
   poll_items_.push_back({wake_receiver_.handle(), 0, ZMQ_POLLIN, 0});
   maybe_ready_.resize(receiving_.size());
+  for (const ReceivingSocket& receiving : receiving_) {
+    poll_descriptors_.push_back(receiving.socket->get(zmq::sockopt::fd));
+  }
+  poll_descriptors_.push_back(wake_receiver_.get(zmq::sockopt::fd));
+}
+
+std::size_t ZmqTransport::append_poll_descriptors(std::vector<zmq::fd_t>& descriptors) const {
+  descriptors.insert(descriptors.end(), poll_descriptors_.begin(), poll_descriptors_.end());
+  return poll_descriptors_.size();
 }
 
 void ZmqTransport::send(NodeId to, ByteView frame) {
   if (to == self_) return count_drop(kDropToSelf);
   if (frame.size() > limits_.max_frame_bytes) return count_drop(kDropFrameTooLarge);
+  // Sending lets libzmq process the socket's pending commands, among them "frames arrived".
+  may_hold_unsignalled_frames_ = true;
   if (to.role == NodeRole::replica) return send_to_replica(to.index, frame);
   send_to_client(to, frame);
 }
@@ -193,10 +204,14 @@ std::size_t ZmqTransport::receive(std::vector<Bytes>& out, std::size_t max_frame
       zmq::poll(poll_items_, std::max(remaining, std::chrono::milliseconds{0}));
       const bool woken = consume_wakes();
       appended += drain_ready(out, max_frames - appended);
+      // Every socket was asked or read until it had nothing left, unless the caller's limit cut
+      // the reading short.
+      may_hold_unsignalled_frames_ = appended == max_frames;
       if (appended > 0 || woken || Clock::now() >= deadline) return appended;
     }
   } catch (const zmq::error_t&) {
     // EINTR (a signal) or ETERM (the context is shutting down): the caller's loop decides what next.
+    may_hold_unsignalled_frames_ = true;
     return appended;
   }
 }

@@ -70,6 +70,22 @@ class ZmqTransport final : public Transport {
   std::uint16_t bound_port() const { return bound_port_; }
   NodeId self() const { return self_; }
 
+  // For ZmqPollGroup (zmq_poll_group.h), which waits on many transports with one poll() over
+  // their sockets' file descriptors (ZMQ_FD) where zmq_poll would ask every socket for its state,
+  // two system calls per socket per wait.
+  //
+  // Appends the descriptor of every socket receive() waits on (the receiving sockets and the wake
+  // pair's end) and returns how many. They belong to the sockets: valid while this transport
+  // lives, and only its owning thread may poll them. A readable descriptor means something may
+  // have changed on its socket, not always a frame: receive() with a zero timeout finds out.
+  std::size_t append_poll_descriptors(std::vector<zmq::fd_t>& descriptors) const;
+  // libzmq makes a descriptor readable only when commands reach its socket, and any call on the
+  // socket may consume them, so frames (or a wake) can be waiting that no descriptor signals. That
+  // can be the case only after a send(), or a receive() that stopped at max_frames or was
+  // interrupted, and ends with a receive() that took everything waiting. True before the first
+  // receive().
+  bool may_hold_unsignalled_frames() const { return may_hold_unsignalled_frames_; }
+
  private:
   // What a socket's messages look like when well formed: a ROUTER prefixes the sender's routing
   // id, a DEALER delivers the frame alone.
@@ -111,8 +127,11 @@ class ZmqTransport final : public Transport {
   zmq::socket_t wake_sender_;
 
   // Built once; poll_items_[i] watches receiving_[i].socket, and the last item watches wake_receiver_.
+  // poll_descriptors_[i] is poll_items_[i]'s socket's ZMQ_FD.
   std::vector<ReceivingSocket> receiving_;
   std::vector<zmq_pollitem_t> poll_items_;
+  std::vector<zmq::fd_t> poll_descriptors_;
+  bool may_hold_unsignalled_frames_ = true;
   std::size_t next_socket_to_drain_ = 0;  // round-robin start, so no socket starves the others
   std::vector<bool> maybe_ready_;         // drain_ready()'s scratch, one per receiving_ entry
 
