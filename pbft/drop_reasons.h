@@ -50,6 +50,10 @@ inline constexpr std::string_view kDuplicateCheckpoint = "pbft.duplicate_checkpo
 inline constexpr std::string_view kConflictingCheckpoint = "pbft.conflicting_checkpoint";
 inline constexpr std::string_view kCheckpointSuperseded = "pbft.checkpoint_superseded";
 inline constexpr std::string_view kInViewChange = "pbft.in_view_change";
+// Counted only by redundant(), before the signature check: a first vote from this sender that the
+// slot no longer needs.
+inline constexpr std::string_view kPrepareAfterPrepared = "pbft.prepare_after_prepared";
+inline constexpr std::string_view kVoteAfterCommittedLocal = "pbft.vote_after_committed_local";
 inline constexpr std::string_view kStaleViewChange = "pbft.stale_view_change";
 inline constexpr std::string_view kStaleNewView = "pbft.stale_new_view";
 

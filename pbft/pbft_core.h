@@ -82,6 +82,8 @@ class PbftCore final : public replica::Protocol {
   ProtocolMode mode() const override { return ProtocolMode::pbft; }
   replica::Validation validate(const net::Envelope& envelope, ByteView frame) const override;
   void on_message(const replica::ValidatedMessage& message, replica::Actions& out) override;
+  // PRE-PREPAREs, PREPAREs and COMMITs on_message() would ignore (pbft_core_redundancy.cc).
+  bool redundant(const net::Envelope& envelope) const override;
   bool can_propose() const override;
   void propose(Bytes batch, const crypto::Digest& digest, replica::Actions& out) override;
   void on_tick(replica::Actions& out) override;
@@ -213,7 +215,8 @@ class PbftCore final : public replica::Protocol {
   // Progress at the previous retransmission: neither h nor the last committed sequence moving for
   // a whole round means "stalled".
   std::optional<std::pair<Sequence, Sequence>> progress_at_last_retransmit_;
-  std::map<std::string_view, std::uint64_t> ignored_;
+  // Mutable: redundant() is a const peek, yet what it skips is counted like what on_message ignores.
+  mutable std::map<std::string_view, std::uint64_t> ignored_;
   // Journal (pbft_core_persistence.cc).
   std::uint64_t next_record_id_ = 1;
   std::uint64_t view_record_id_ = 0;                   // the newest ViewRecord

@@ -23,6 +23,13 @@ const Bytes* vote_frame(const std::map<VoteKey, Votes>& votes, View view, Replic
   return nullptr;
 }
 
+std::optional<crypto::Digest> vote_digest(const std::map<VoteKey, Votes>& votes, View view, ReplicaId sender) {
+  for (auto it = votes.lower_bound(VoteKey{view, {}}); it != votes.end() && it->first.view == view; ++it) {
+    if (it->second.contains(sender)) return it->first.digest;
+  }
+  return std::nullopt;
+}
+
 namespace {
 
 std::uint32_t count_votes(const std::map<VoteKey, Votes>& votes, View view, const crypto::Digest& digest,

@@ -43,6 +43,9 @@ enum class VoteOutcome { recorded, duplicate, conflicting };
 // The frame of `sender`'s vote in `view`, if it voted there.
 const Bytes* vote_frame(const std::map<VoteKey, Votes>& votes, View view, ReplicaId sender);
 
+// The digest `sender` voted for in `view`, if it voted there.
+std::optional<crypto::Digest> vote_digest(const std::map<VoteKey, Votes>& votes, View view, ReplicaId sender);
+
 // Records `sender`'s vote for (view, digest) in `votes`, unless it already voted in that view.
 // At most one vote per replica per view is kept, which bounds a slot's votes by n per view.
 VoteOutcome record_vote(std::map<VoteKey, Votes>& votes, View view, const crypto::Digest& digest, ReplicaId sender,

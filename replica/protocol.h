@@ -146,6 +146,14 @@ class Protocol {
 
   virtual void on_message(const ValidatedMessage& message, Actions& out) = 0;
 
+  // On the replica thread, before the envelope's authenticator is checked (the expensive step):
+  // true when the message cannot change anything here whatever its signature, because the core
+  // would ignore it (a retransmitted vote, a vote for a slot already prepared or committed here, a
+  // message for another view or outside the window). The pipeline then drops it unverified.
+  // Must be false for anything that could move the core or be evidence (a conflicting vote).
+  // Reads core state, so only Replica::on_frame() calls it, never the verification pool.
+  virtual bool redundant(const net::Envelope& /*envelope*/) const { return false; }
+
   // Whether propose() would be accepted now: this replica leads and its window has room.
   virtual bool can_propose() const = 0;
   // Precondition: can_propose(). `batch` is an encoded Batch; `digest` its SHA-256.

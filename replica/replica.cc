@@ -39,8 +39,30 @@ Replica::Replica(ReplicaOptions options, ReplicaParts parts)
 Inbound Replica::validate(ByteView frame) const {
   auto decoded = net::decode_envelope(frame, decode_context_);
   if (const auto* error = std::get_if<net::DecodeError>(&decoded)) return net::drop_reason(*error);
-  const net::Envelope& envelope = std::get<net::Envelope>(decoded);
+  return validate_envelope(std::get<net::Envelope>(decoded), frame);
+}
 
+std::optional<std::string_view> Replica::on_frame(ByteView frame) {
+  auto decoded = net::decode_envelope(frame, decode_context_);
+  if (const auto* error = std::get_if<net::DecodeError>(&decoded)) {
+    const std::string_view reason = net::drop_reason(*error);
+    drop(reason);
+    return reason;
+  }
+  const net::Envelope& envelope = std::get<net::Envelope>(decoded);
+  if (envelope.header.sender.role == NodeRole::replica && envelope.header.sender.index != options_.self &&
+      protocol_->redundant(envelope)) {
+    ++counters_.redundant_frames_skipped;
+    return std::nullopt;
+  }
+  Inbound inbound = validate_envelope(envelope, frame);
+  std::optional<std::string_view> refused;
+  if (const auto* reason = std::get_if<std::string_view>(&inbound)) refused = *reason;
+  deliver(std::move(inbound));
+  return refused;
+}
+
+Inbound Replica::validate_envelope(const net::Envelope& envelope, ByteView frame) const {
   if (envelope.header.sender.role == NodeRole::client) {
     if (envelope.header.kind != net::MessageKind::client_request) return std::string_view("client_sent_non_request");
     return validate_client_request(envelope, frame);

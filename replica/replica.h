@@ -126,15 +126,21 @@ struct ReplicaCounters {
   std::uint64_t state_transfer_timeouts = 0;     // a source did not answer in time: next source
   std::uint64_t bad_snapshots = 0;               // digest mismatch or not installable: next source
   std::uint64_t state_chunks_served = 0;
+  // Frames on_frame() dropped before checking their authenticator: Protocol::redundant().
+  std::uint64_t redundant_frames_skipped = 0;
 };
 
 class Replica {
  public:
   Replica(ReplicaOptions options, ReplicaParts parts);
 
+  // Pure and thread-safe (the runtime's verification pool): decodes and authenticates a frame.
   Inbound validate(ByteView frame) const;
   void deliver(Inbound inbound);
-  void on_frame(ByteView frame) { deliver(validate(frame)); }
+  // validate() and deliver() on the replica thread, which may skip the authenticator check of a
+  // peer's message the core would ignore anyway (Protocol::redundant). Returns the reason the frame
+  // was dropped before delivery, if it was.
+  std::optional<std::string_view> on_frame(ByteView frame);
 
   void on_tick();
   // Precondition: ReplicaOptions::defer_journal_sync. Syncs what was appended since the last call
@@ -155,6 +161,7 @@ class Replica {
   bool fetching_state() const { return fetcher_.active(); }
 
  private:
+  Inbound validate_envelope(const net::Envelope& envelope, ByteView frame) const;
   Inbound validate_client_request(const net::Envelope& envelope, ByteView frame) const;
   Inbound validate_forwarded(const net::Envelope& envelope) const;
   Inbound validate_state_request(const net::Envelope& envelope) const;

@@ -152,13 +152,8 @@ void ReplicaProcess::io_loop() {
 
 // ---- verification pool ----------------------------------------------------------------------
 
-replica::Inbound ReplicaProcess::validate(const Bytes& frame) {
-  const std::string_view wrong_mode = net::drop_reason(net::DecodeError::wrong_mode);
-  replica::Inbound inbound = replica_->validate(frame);
-  if (const auto* reason = std::get_if<std::string_view>(&inbound); reason != nullptr && *reason == wrong_mode) {
-    if (std::optional<std::string> report = mode_mismatch_.first_report(frame)) spdlog::error("{}", *report);
-  }
-  return inbound;
+void ReplicaProcess::report_mode_mismatch(const Bytes& frame) {
+  if (std::optional<std::string> report = mode_mismatch_.first_report(frame)) spdlog::error("{}", *report);
 }
 
 void ReplicaProcess::verify_loop() {
@@ -169,7 +164,11 @@ void ReplicaProcess::verify_loop() {
     for (const Bytes& frame : frames) {
       // A batch of expensive frames (certificates full of signatures) must not hold up stop().
       if (stopping_replica_) return;
-      replica::Inbound inbound = validate(frame);
+      replica::Inbound inbound = replica_->validate(frame);
+      if (const auto* reason = std::get_if<std::string_view>(&inbound);
+          reason != nullptr && *reason == net::drop_reason(net::DecodeError::wrong_mode)) {
+        report_mode_mismatch(frame);
+      }
       if (!validated_.try_push(inbound)) count_drop(kValidatedQueueFull);
     }
   }
@@ -208,7 +207,8 @@ void ReplicaProcess::single_loop() {
     transport_.receive(received, options_.limits.receive_batch_frames, wait);
     for (const Bytes& frame : received) {
       if (stopping_replica_) break;
-      replica_->deliver(validate(frame));
+      // On this thread the core's state may be consulted first: frames it would ignore are not verified.
+      if (replica_->on_frame(frame) == net::drop_reason(net::DecodeError::wrong_mode)) report_mode_mismatch(frame);
     }
     {
       std::lock_guard lock(counters_mutex_);

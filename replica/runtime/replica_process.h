@@ -160,8 +160,8 @@ class ReplicaProcess {
   RoundClock start_clock() const;
   // After a round of inputs: due ticks, the group-commit sync, the wake of the I/O thread, status.
   void finish_round(RoundClock& clock);
-  // Replica::validate, plus the one-time report of a peer running another protocol.
-  replica::Inbound validate(const Bytes& frame);
+  // Logs, once per peer, that `frame` came from a replica running another protocol.
+  void report_mode_mismatch(const Bytes& frame);
   void publish_status();
   void count_drop(std::string_view reason);
 

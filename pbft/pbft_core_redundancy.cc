@@ -1,0 +1,90 @@
+// Which peer messages the core would ignore whatever their signature, so that the pipeline can
+// drop them before paying for the check (Protocol::redundant). Under load most of a replica's
+// signature checks are votes it no longer needs: with n = 4 a slot is prepared after one other
+// backup's PREPARE and committed-local after two other COMMITs, yet three of each arrive, and
+// retransmissions repeat what already counted. Each rule below mirrors an early return of
+// on_pre_prepare / on_prepare / on_commit that comes before anything is recorded, or a vote that
+// would be recorded but can no longer change a predicate. A vote that conflicts with one the
+// sender already cast is never redundant: it is equivocation evidence and must be verified.
+
+#include <variant>
+
+#include "pbft/drop_reasons.h"
+#include "pbft/pbft_core.h"
+
+namespace loyal::pbft {
+
+namespace {
+
+// The (view, sequence, digest) a PREPARE or COMMIT carries; nullopt when the body does not decode
+// (the validator reports that after the authenticator check, as for any malformed message).
+struct VoteFields {
+  View view = 0;
+  Sequence sequence = 0;
+  crypto::Digest digest;
+};
+
+std::optional<VoteFields> vote_fields(const net::Envelope& envelope, const net::DecodeLimits& limits) {
+  if (envelope.header.kind == net::MessageKind::pbft_prepare) {
+    const auto decoded = decode_prepare(envelope.body, limits);
+    if (const auto* prepare = std::get_if<Prepare>(&decoded)) {
+      return VoteFields{prepare->view, prepare->sequence, prepare->batch_digest};
+    }
+  } else {
+    const auto decoded = decode_commit(envelope.body, limits);
+    if (const auto* commit = std::get_if<Commit>(&decoded)) {
+      return VoteFields{commit->view, commit->sequence, commit->batch_digest};
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+bool PbftCore::redundant(const net::Envelope& envelope) const {
+  const net::MessageKind kind = envelope.header.kind;
+  const bool vote = kind == net::MessageKind::pbft_prepare || kind == net::MessageKind::pbft_commit;
+  if (!vote && kind != net::MessageKind::pbft_pre_prepare) return false;
+  if (envelope.header.sender.index == options_.self) return false;  // on_message's own reason, once verified
+  const auto skip = [this](std::string_view reason) {
+    ++ignored_[reason];
+    return true;
+  };
+  // on_message: a replica changing views takes no part in the normal case until the NEW-VIEW.
+  if (!view_active_) return skip(reason::kInViewChange);
+
+  if (!vote) {
+    const auto decoded = decode_pre_prepare(envelope.body, options_.limits);
+    const auto* pre_prepare = std::get_if<PrePrepare>(&decoded);
+    if (pre_prepare == nullptr) return false;
+    if (pre_prepare->view != view_) return skip(reason::kWrongView);
+    if (!in_window(pre_prepare->sequence)) return skip(reason::kPrePrepareOutsideWindow);
+    const auto slot = log_.find(pre_prepare->sequence);
+    // A retransmission of the PRE-PREPARE this replica already accepted and prepared on.
+    const bool again = slot != log_.end() && slot->second.pre_prepare && slot->second.pre_prepare->view == view_ &&
+                       slot->second.pre_prepare->digest == pre_prepare->batch_digest &&
+                       (!slot->second.pre_prepare->frame.empty() || slot->second.sent_prepare);
+    return again && skip(reason::kDuplicatePrePrepare);
+  }
+
+  const bool prepare = kind == net::MessageKind::pbft_prepare;
+  const std::optional<VoteFields> fields = vote_fields(envelope, options_.limits);
+  if (!fields) return false;
+  if (fields->view != view_) return skip(reason::kWrongView);
+  if (!in_window(fields->sequence)) return skip(prepare ? reason::kPrepareOutsideWindow : reason::kCommitOutsideWindow);
+  const auto found = log_.find(fields->sequence);
+  if (found == log_.end()) return false;
+  const Slot& slot = found->second;
+  // One vote per sender per view: the same digest again is a duplicate, another one is evidence.
+  if (const std::optional<crypto::Digest> earlier =
+          vote_digest(prepare ? slot.prepares : slot.commits, view_, envelope.header.sender.index)) {
+    return *earlier == fields->digest && skip(prepare ? reason::kDuplicatePrepare : reason::kDuplicateCommit);
+  }
+  // A first vote from this sender, for the batch the slot already holds with enough votes.
+  const ReplicaId view_primary = primary();
+  if (committed_local(slot, view_, fields->digest, quorum_, view_primary)) return skip(reason::kVoteAfterCommittedLocal);
+  return prepare && prepared(slot, view_, fields->digest, quorum_, view_primary) &&
+         skip(reason::kPrepareAfterPrepared);
+}
+
+}  // namespace loyal::pbft
