@@ -6,6 +6,8 @@
 #include <string>
 #include <utility>
 
+#include <poll.h>
+
 #include "common/assert.h"
 #include "net/limits.h"
 #include "net/zmq/endpoint.h"
@@ -124,37 +126,44 @@ void ZmqTransport::set_up_wake_pair() {
 }
 
 void ZmqTransport::collect_receiving_sockets() {
-  if (router_) receiving_.push_back({&*router_, 2});
-  for (auto& link : replica_links_) {
-    if (link) receiving_.push_back({&*link, 1});
+  if (router_) {
+    router_index_ = receiving_.size();
+    receiving_.push_back({&*router_, 2});
+  }
+  link_index_.assign(replica_links_.size(), kNoSocket);
+  for (std::size_t replica = 0; replica < replica_links_.size(); ++replica) {
+    if (!replica_links_[replica]) continue;
+    link_index_[replica] = receiving_.size();
+    receiving_.push_back({&*replica_links_[replica], 1});
   }
   for (const ReceivingSocket& receiving : receiving_) {
-    poll_items_.push_back({receiving.socket->handle(), 0, ZMQ_POLLIN, 0});
+    descriptors_.push_back(pollfd{.fd = receiving.socket->get(zmq::sockopt::fd), .events = POLLIN, .revents = 0});
   }
-  poll_items_.push_back({wake_receiver_.handle(), 0, ZMQ_POLLIN, 0});
-  maybe_ready_.resize(receiving_.size());
-  for (const ReceivingSocket& receiving : receiving_) {
-    poll_descriptors_.push_back(receiving.socket->get(zmq::sockopt::fd));
-  }
-  poll_descriptors_.push_back(wake_receiver_.get(zmq::sockopt::fd));
+  descriptors_.push_back(pollfd{.fd = wake_receiver_.get(zmq::sockopt::fd), .events = POLLIN, .revents = 0});
+  // Nothing is known about a new socket: each is read once before the first wait.
+  may_hold_.assign(descriptors_.size(), true);
 }
 
 std::size_t ZmqTransport::append_poll_descriptors(std::vector<zmq::fd_t>& descriptors) const {
-  descriptors.insert(descriptors.end(), poll_descriptors_.begin(), poll_descriptors_.end());
-  return poll_descriptors_.size();
+  for (const pollfd& descriptor : descriptors_) descriptors.push_back(descriptor.fd);
+  return descriptors_.size();
+}
+
+bool ZmqTransport::may_hold_unsignalled_frames() const {
+  return std::find(may_hold_.begin(), may_hold_.end(), true) != may_hold_.end();
 }
 
 void ZmqTransport::send(NodeId to, ByteView frame) {
   if (to == self_) return count_drop(kDropToSelf);
   if (frame.size() > limits_.max_frame_bytes) return count_drop(kDropFrameTooLarge);
-  // Sending lets libzmq process the socket's pending commands, among them "frames arrived".
-  may_hold_unsignalled_frames_ = true;
   if (to.role == NodeRole::replica) return send_to_replica(to.index, frame);
   send_to_client(to, frame);
 }
 
 void ZmqTransport::send_to_replica(ReplicaId replica, ByteView frame) {
   if (replica >= replica_links_.size() || !replica_links_[replica]) return count_drop(kDropUnknownReplica);
+  // Sending lets libzmq process the socket's pending commands, among them "frames arrived".
+  may_hold_[link_index_[replica]] = true;
   try {
     const zmq::send_result_t sent =
         replica_links_[replica]->send(zmq::const_buffer(frame.data(), frame.size()), zmq::send_flags::dontwait);
@@ -168,6 +177,7 @@ void ZmqTransport::send_to_replica(ReplicaId replica, ByteView frame) {
 void ZmqTransport::send_to_client(NodeId client, ByteView frame) {
   // Clients are reached only over the connection they opened to our ROUTER.
   if (!router_) return count_drop(kDropNoRouteToClient);
+  may_hold_[router_index_] = true;  // as in send_to_replica
   const std::string routing_id = routing_id_for(client);
   try {
     // ZMQ_ROUTER_MANDATORY reports both an unknown client and a full queue on the routing-id
@@ -191,46 +201,57 @@ void ZmqTransport::count_sent(std::size_t bytes) {
 
 void ZmqTransport::count_drop(std::string_view reason) { ++counters_.dropped[reason]; }
 
+// One poll() over the sockets' descriptors, then reads only from the sockets it or an earlier call
+// flagged (may_hold_). zmq_poll would instead ask every socket for its state before and after
+// waiting, and a read from an empty socket costs a system call too: on a busy replica or client
+// that was several system calls per frame.
 std::size_t ZmqTransport::receive(std::vector<Bytes>& out, std::size_t max_frames, std::chrono::milliseconds timeout) {
   if (max_frames == 0) return 0;
   using Clock = std::chrono::steady_clock;
   const Clock::time_point deadline = Clock::now() + std::clamp(timeout, std::chrono::milliseconds{0}, kLongestReceiveWait);
   std::size_t appended = 0;
   try {
-    // Loops only when poll() woke for something that turned out not to be a frame (a dropped
-    // malformed message), so garbage cannot cut a caller's wait short either.
+    // Loops only when poll() woke for something that turned out not to be a frame (libzmq's own
+    // commands, a dropped malformed message), so that cannot cut a caller's wait short either.
     for (;;) {
-      const auto remaining = std::chrono::ceil<std::chrono::milliseconds>(deadline - Clock::now());
-      zmq::poll(poll_items_, std::max(remaining, std::chrono::milliseconds{0}));
-      const bool woken = consume_wakes();
+      const auto remaining = may_hold_unsignalled_frames()
+                                 ? std::chrono::milliseconds{0}
+                                 : std::max(std::chrono::ceil<std::chrono::milliseconds>(deadline - Clock::now()),
+                                            std::chrono::milliseconds{0});
+      const int fired = ::poll(descriptors_.data(), descriptors_.size(), static_cast<int>(remaining.count()));
+      if (fired < 0) {
+        // EINTR (a signal): the caller's loop decides what next, and every socket is read again.
+        std::fill(may_hold_.begin(), may_hold_.end(), true);
+        return appended;
+      }
+      for (std::size_t index = 0; fired > 0 && index < descriptors_.size(); ++index) {
+        if (descriptors_[index].revents != 0) may_hold_[index] = true;
+      }
+      const bool woken = may_hold_.back() && consume_wakes();
+      may_hold_.back() = false;
       appended += drain_ready(out, max_frames - appended);
-      // Every socket was asked or read until it had nothing left, unless the caller's limit cut
-      // the reading short.
-      may_hold_unsignalled_frames_ = appended == max_frames;
       if (appended > 0 || woken || Clock::now() >= deadline) return appended;
     }
   } catch (const zmq::error_t&) {
-    // EINTR (a signal) or ETERM (the context is shutting down): the caller's loop decides what next.
-    may_hold_unsignalled_frames_ = true;
+    // ETERM (the context is shutting down): the caller's loop decides what next.
+    std::fill(may_hold_.begin(), may_hold_.end(), true);
     return appended;
   }
 }
 
 std::size_t ZmqTransport::drain_ready(std::vector<Bytes>& out, std::size_t max_frames) {
   const std::size_t socket_count = receiving_.size();
-  for (std::size_t index = 0; index < socket_count; ++index) {
-    maybe_ready_[index] = (poll_items_[index].revents & ZMQ_POLLIN) != 0;
-  }
   std::size_t appended = 0;
   bool any_ready = true;
   while (appended < max_frames && any_ready) {
     any_ready = false;
     for (std::size_t step = 0; step < socket_count && appended < max_frames; ++step) {
       const std::size_t index = (next_socket_to_drain_ + step) % socket_count;
-      if (!maybe_ready_[index]) continue;
+      if (!may_hold_[index]) continue;
       const ReceiveOutcome outcome = receive_one(receiving_[index], out);
       if (outcome == ReceiveOutcome::nothing_waiting) {
-        maybe_ready_[index] = false;
+        // Read until empty: the next frame makes the descriptor readable again.
+        may_hold_[index] = false;
         continue;
       }
       any_ready = true;

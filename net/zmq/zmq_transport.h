@@ -24,6 +24,8 @@
 #include <string_view>
 #include <vector>
 
+#include <poll.h>
+
 #include <zmq.hpp>
 
 #include "common/result.h"
@@ -82,9 +84,9 @@ class ZmqTransport final : public Transport {
   // libzmq makes a descriptor readable only when commands reach its socket, and any call on the
   // socket may consume them, so frames (or a wake) can be waiting that no descriptor signals. That
   // can be the case only after a send(), or a receive() that stopped at max_frames or was
-  // interrupted, and ends with a receive() that took everything waiting. True before the first
+  // interrupted, and ends with a receive() that read those sockets empty. True before the first
   // receive().
-  bool may_hold_unsignalled_frames() const { return may_hold_unsignalled_frames_; }
+  bool may_hold_unsignalled_frames() const;
 
  private:
   // What a socket's messages look like when well formed: a ROUTER prefixes the sender's routing
@@ -126,14 +128,16 @@ class ZmqTransport final : public Transport {
   std::mutex wake_sender_mutex_;  // guards wake_sender_: wake() may be called from any thread
   zmq::socket_t wake_sender_;
 
-  // Built once; poll_items_[i] watches receiving_[i].socket, and the last item watches wake_receiver_.
-  // poll_descriptors_[i] is poll_items_[i]'s socket's ZMQ_FD.
+  // Built once. descriptors_[i] is receiving_[i].socket's ZMQ_FD; the last one is wake_receiver_'s.
+  // may_hold_[i]: that socket may have something to read although its descriptor did not signal
+  // (see may_hold_unsignalled_frames()); receive() reads it until empty, which clears the flag.
+  static constexpr std::size_t kNoSocket = static_cast<std::size_t>(-1);
   std::vector<ReceivingSocket> receiving_;
-  std::vector<zmq_pollitem_t> poll_items_;
-  std::vector<zmq::fd_t> poll_descriptors_;
-  bool may_hold_unsignalled_frames_ = true;
+  std::vector<pollfd> descriptors_;
+  std::vector<bool> may_hold_;
+  std::size_t router_index_ = kNoSocket;      // the ROUTER's position in receiving_
+  std::vector<std::size_t> link_index_;       // replica id -> its DEALER's position in receiving_
   std::size_t next_socket_to_drain_ = 0;  // round-robin start, so no socket starves the others
-  std::vector<bool> maybe_ready_;         // drain_ready()'s scratch, one per receiving_ entry
 
   TransportCounters counters_;
 };
