@@ -27,7 +27,7 @@ struct BatcherLimits {
   // The leader's own batches proposed and not yet executed, at most: a partial batch waits for a
   // slot, gathering what arrives meanwhile, so a CPU-bound cluster orders fewer, fuller batches (each
   // costs the same signatures however full). A full batch is proposed regardless.
-  std::uint32_t max_in_flight_batches = 4;
+  std::uint32_t max_in_flight_batches = 1;
 };
 
 class Batcher {
