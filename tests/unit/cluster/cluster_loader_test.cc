@@ -51,11 +51,7 @@ TEST(ClusterLoader, LoadsAValidCluster) {
     EXPECT_EQ(config.replicas[i].exchange_public_key.bytes[31], 0x20 + i);
   }
   EXPECT_EQ(config.clients[1].public_key.bytes[0], 0x31);
-  // The file sets K and L; every other parameter keeps its default.
-  Parameters expected;
-  expected.checkpoint_interval = 128;
-  expected.window = 256;
-  EXPECT_EQ(config.parameters, expected);
+  EXPECT_EQ(config.parameters, Parameters{});
 }
 
 TEST(ClusterLoader, PutsReplicasInIdOrderWhateverTheFileOrder) {
@@ -259,10 +255,10 @@ TEST(ClusterLoader, WindowMustHoldTwoCheckpoints) {
 }
 
 TEST(ClusterLoader, RelationshipIsReportedAtTheKeyThatIsWritten) {
-  // window keeps its default (1024), which is no multiple of the checkpoint_interval written.
+  // window keeps its default (256), which is no multiple of the checkpoint_interval written.
   std::string text = delete_lines(valid_cluster_text(), kWindowLine, kWindowLine);
   text = replace_line(text, kCheckpointIntervalLine, "checkpoint_interval = 100");
-  EXPECT_EQ(error_of(text).rfind("cluster.toml:6: window 1024 must be a multiple of checkpoint_interval 100", 0), 0u);
+  EXPECT_EQ(error_of(text).rfind("cluster.toml:6: window 256 must be a multiple of checkpoint_interval 100", 0), 0u);
 }
 
 TEST(ClusterLoader, TimingRelationships) {
