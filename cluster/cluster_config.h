@@ -89,7 +89,9 @@ struct Parameters {
   std::uint32_t election_timeout_min_ms = 300;  // Raft/Paxos leader failure detection
   std::uint32_t election_timeout_max_ms = 600;
   std::uint32_t heartbeat_ms = 50;
-  std::uint32_t client_retry_ms = 1000;     // client retransmits to all replicas after this
+  // A client retransmits to all replicas after this. It bounds how soon backups hear of requests a
+  // silent PBFT primary sits on (their timers start then), so it is most of a view change's delay.
+  std::uint32_t client_retry_ms = 300;
   std::uint32_t max_request_bytes = 64 * 1024;
   std::uint32_t tick_ms = 1;                // one logical tick of the deterministic cores
 

@@ -79,7 +79,7 @@ TEST_F(ClientProgram, UnreachableClusterFailsWithNoReplyNamingTheReplicas) {
 }
 
 TEST_F(ClientProgram, UnreachableClusterAfterTheRetryNamesEveryReplica) {
-  // client_retry_ms defaults to 1000: past it the request went to every replica.
+  // client_retry_ms defaults to 300: past it the request went to every replica.
   const ProgramRun run = run_client("--cluster " + cluster_file() + " --timeout-ms 1300 get color");
   EXPECT_EQ(run.exit_code, exit_code(ExitCode::no_reply)) << run.output;
   EXPECT_TRUE(contains(run.output, "replica 3 at 127.0.0.1:" + std::to_string(base_port_ + 3))) << run.output;
