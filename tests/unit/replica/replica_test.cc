@@ -26,6 +26,11 @@ class InstantProtocol final : public Protocol {
   void on_message(const ValidatedMessage&, Actions&) override {}
   bool can_propose() const override { return true; }
   void propose(Bytes batch, const crypto::Digest& digest, Actions& out) override {
+    ++proposals;
+    if (hold_commits) {
+      held.push_back(CommittedBatch{++last_committed_, std::move(batch), digest});
+      return;
+    }
     if (persist_proposals) {
       // A record per proposal and a message that must wait for it, as a real core's vote would.
       const std::uint64_t id = ++last_record_;
@@ -35,7 +40,11 @@ class InstantProtocol final : public Protocol {
     }
     out.committed.push_back(CommittedBatch{++last_committed_, std::move(batch), digest});
   }
-  void on_tick(Actions&) override {}
+  void on_tick(Actions& out) override {
+    if (!release_held_on_tick) return;
+    for (CommittedBatch& batch : held) out.committed.push_back(std::move(batch));
+    held.clear();
+  }
   void on_persisted(std::uint64_t last_durable_id, Actions&) override { persisted.push_back(last_durable_id); }
   void on_checkpoint_taken(Sequence sequence, const crypto::Digest& digest, Actions&) override {
     checkpoints.emplace_back(sequence, digest);
@@ -48,6 +57,11 @@ class InstantProtocol final : public Protocol {
   void set_leader(std::optional<ReplicaId> leader) { leader_ = leader; }
 
   bool persist_proposals = false;
+  // Commits wait in `held` until a tick with release_held_on_tick: batches stay in flight.
+  bool hold_commits = false;
+  bool release_held_on_tick = false;
+  std::vector<CommittedBatch> held;
+  std::uint64_t proposals = 0;
   std::vector<std::pair<Sequence, crypto::Digest>> checkpoints;
   std::vector<std::pair<Sequence, crypto::Digest>> installed;
   std::vector<std::uint64_t> persisted;  // every on_persisted() argument
@@ -464,6 +478,35 @@ TEST_F(IdleCutTest, AnIdleLeaderProposesALoneRequestWithoutLingering) {
                                      keys_.replica_to_clients(0), &outbox_, &journal_, nullptr, nullptr, std::nullopt, {}, {}});
   idle.on_frame(request_frame(1, 1, "now"));
   EXPECT_EQ(counting->executed(), 1u) << "nothing in flight: proposed and executed in the same step";
+}
+
+// batch_max_in_flight = 1: with a batch of its own in flight, a leader keeps gathering requests
+// into the next one (past the linger) until that batch executes; a full batch goes regardless.
+TEST_F(IdleCutTest, APartialBatchWaitsForTheBatchInFlightAndAFullOneDoesNot) {
+  ReplicaOptions options = options_;
+  options.batching.cut_when_idle = true;
+  options.batching.max_in_flight_batches = 1;
+  auto owned = std::make_unique<InstantProtocol>(0);
+  InstantProtocol* protocol = owned.get();
+  protocol->hold_commits = true;
+  auto app = std::make_unique<CountingApp>();
+  CountingApp* counting = app.get();
+  Replica leader(options, ReplicaParts{std::move(owned), std::move(app), &signer_, &verifier_, &request_auth_,
+                                       keys_.replica_to_clients(0), &outbox_, &journal_, nullptr, nullptr, std::nullopt,
+                                       {}, {}});
+  leader.on_frame(request_frame(1, 1, "first"));
+  EXPECT_EQ(protocol->proposals, 1u) << "idle: proposed at once";
+  leader.on_frame(request_frame(2, 1, "second"));
+  for (int i = 0; i < 5; ++i) leader.on_tick();  // past the 3-tick linger
+  EXPECT_EQ(protocol->proposals, 1u) << "the partial batch waits for the slot";
+  leader.on_frame(request_frame(0, 1, "third"));
+  EXPECT_EQ(protocol->proposals, 2u) << "a full batch (2 requests) does not wait";
+  protocol->release_held_on_tick = true;
+  leader.on_tick();
+  EXPECT_EQ(counting->executed(), 3u);
+  protocol->hold_commits = false;
+  leader.on_frame(request_frame(1, 2, "fourth"));
+  EXPECT_EQ(counting->executed(), 4u) << "nothing in flight once both executed: proposed at once again";
 }
 
 }  // namespace
