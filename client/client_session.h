@@ -40,7 +40,7 @@ inline constexpr std::size_t kMaxFramesPerReceive = 64;
 // How soon a frame the transport refused at once is offered again. The ZeroMQ links queue frames
 // only on completed connections (net/zmq/zmq_socket_options.h), so right after the client starts,
 // or while a replica reconnects, its first send is refused; waiting for the core's
-// retransmission (client_retry_ms, a second by default) stalled such requests for that long.
+// retransmission (client_retry_ms, 300 ms by default) stalled such requests for that long.
 inline constexpr std::chrono::milliseconds kRefusedFrameRetry{2};
 
 class ClientSession {
