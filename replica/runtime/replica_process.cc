@@ -152,7 +152,8 @@ void ReplicaProcess::io_loop() {
 
 // ---- verification pool ----------------------------------------------------------------------
 
-void ReplicaProcess::report_mode_mismatch(const Bytes& frame) {
+void ReplicaProcess::report_if_wrong_mode(std::optional<std::string_view> drop_reason, const Bytes& frame) {
+  if (drop_reason != net::drop_reason(net::DecodeError::wrong_mode)) return;
   if (std::optional<std::string> report = mode_mismatch_.first_report(frame)) spdlog::error("{}", *report);
 }
 
@@ -165,10 +166,7 @@ void ReplicaProcess::verify_loop() {
       // A batch of expensive frames (certificates full of signatures) must not hold up stop().
       if (stopping_replica_) return;
       replica::Inbound inbound = replica_->validate(frame);
-      if (const auto* reason = std::get_if<std::string_view>(&inbound);
-          reason != nullptr && *reason == net::drop_reason(net::DecodeError::wrong_mode)) {
-        report_mode_mismatch(frame);
-      }
+      if (const auto* reason = std::get_if<std::string_view>(&inbound)) report_if_wrong_mode(*reason, frame);
       if (!validated_.try_push(inbound)) count_drop(kValidatedQueueFull);
     }
   }
@@ -208,7 +206,7 @@ void ReplicaProcess::single_loop() {
     for (const Bytes& frame : received) {
       if (stopping_replica_) break;
       // On this thread the core's state may be consulted first: frames it would ignore are not verified.
-      if (replica_->on_frame(frame) == net::drop_reason(net::DecodeError::wrong_mode)) report_mode_mismatch(frame);
+      report_if_wrong_mode(replica_->on_frame(frame), frame);
     }
     {
       std::lock_guard lock(counters_mutex_);

@@ -160,8 +160,8 @@ class ReplicaProcess {
   RoundClock start_clock() const;
   // After a round of inputs: due ticks, the group-commit sync, the wake of the I/O thread, status.
   void finish_round(RoundClock& clock);
-  // Logs, once per peer, that `frame` came from a replica running another protocol.
-  void report_mode_mismatch(const Bytes& frame);
+  // When `frame` was dropped for coming from a replica running another protocol, logs it (once per peer).
+  void report_if_wrong_mode(std::optional<std::string_view> drop_reason, const Bytes& frame);
   void publish_status();
   void count_drop(std::string_view reason);
 

@@ -23,6 +23,17 @@ constexpr std::uint64_t kByzantineSeedSalt = 0x6279'7a61'6e74'696eULL;
 
 std::string replica_name(ReplicaId id) { return to_string(NodeId::replica(id)); }
 
+// The MAC keys between this replica and `peer` (a client or another replica), or why not.
+Result<crypto::PairwiseKeys> pairwise_keys(const crypto::NodeSecrets& secrets, ReplicaId self, NodeId peer,
+                                           const crypto::ExchangePublicKey& peer_key) {
+  auto keys = crypto::derive_pairwise_keys(secrets.exchange, peer_key);
+  if (!keys) {
+    return Error{"cannot derive the MAC keys between " + replica_name(self) + " and " + to_string(peer) + ": " +
+                 keys.error().message};
+  }
+  return keys;
+}
+
 std::string byzantine_mode_list() {
   std::string list;
   for (std::string_view name : pbft::byzantine_mode_names()) list += (list.empty() ? "" : ", ") + std::string(name);
@@ -232,11 +243,8 @@ Result<std::unique_ptr<ReplicaSetup>> build_replica_setup(const cluster::Cluster
   std::vector<crypto::MacKey> receive_keys_by_client;
   for (const cluster::ClientInfo& client : cluster.clients) {
     client_keys.push_back(client.public_key);
-    auto pairwise = crypto::derive_pairwise_keys(secrets->exchange, client.exchange_public_key);
-    if (!pairwise) {
-      return Error{"cannot derive the MAC keys between " + replica_name(request.self) + " and " +
-                   to_string(NodeId::client(client.id)) + ": " + pairwise.error().message};
-    }
+    auto pairwise = pairwise_keys(*secrets, request.self, NodeId::client(client.id), client.exchange_public_key);
+    if (!pairwise) return pairwise.error();
     setup->reply_keys_by_client_.push_back(pairwise->send);
     receive_keys_by_client.push_back(pairwise->receive);
   }
@@ -247,11 +255,8 @@ Result<std::unique_ptr<ReplicaSetup>> build_replica_setup(const cluster::Cluster
         setup->receive_keys_by_replica_.emplace_back();
         continue;
       }
-      auto pairwise = crypto::derive_pairwise_keys(secrets->exchange, replica.exchange_public_key);
-      if (!pairwise) {
-        return Error{"cannot derive the MAC keys between " + replica_name(request.self) + " and " +
-                     replica_name(replica.id) + ": " + pairwise.error().message};
-      }
+      auto pairwise = pairwise_keys(*secrets, request.self, NodeId::replica(replica.id), replica.exchange_public_key);
+      if (!pairwise) return pairwise.error();
       setup->send_keys_by_replica_.push_back(pairwise->send);
       setup->receive_keys_by_replica_.push_back(pairwise->receive);
     }

@@ -71,6 +71,26 @@ Bytes badly_signed_prepare(const cluster::GeneratedCluster& generated, ReplicaId
   return net::encode_envelope(envelope);
 }
 
+// Client 0's first request (a signed put), as it would send it to the primary.
+Bytes signed_put_from_client_0(const ClusterDirectory& directory) {
+  const crypto::Ed25519Signer signer(directory.generated().client_secrets[0].signing);
+  client::ClientCore client(client::ClientOptions{.id = 0,
+                                                  .cluster_id = directory.config().cluster_id,
+                                                  .mode = ProtocolMode::pbft,
+                                                  .replica_count = 4,
+                                                  .max_faulty = 1,
+                                                  .client_count = 1,
+                                                  .client_auth = directory.config().parameters.client_auth,
+                                                  .retry_ticks = 500,
+                                                  .first_request_number = 1,
+                                                  .limits = {}},
+                            signer, {}, std::vector<crypto::MacKey>(4));
+  client::ClientOutput out;
+  client.submit(kv::encode_put(as_bytes("k"), as_bytes("v")), 0, out);
+  EXPECT_EQ(out.send.size(), 1u);
+  return out.send.at(0).frame;
+}
+
 std::uint64_t count(const std::map<std::string_view, std::uint64_t>& counters, std::string_view reason) {
   const auto found = counters.find(reason);
   return found == counters.end() ? 0 : found->second;
@@ -270,26 +290,11 @@ class StuckTransport final : public net::Transport {
 
 TEST(ReplicaProcess, AFullOutboundQueueDropsAndCountsInsteadOfBlockingTheReplica) {
   ClusterDirectory directory(pbft_cluster(1));
-  const crypto::NodeSecrets& secrets = directory.generated().client_secrets[0];
-  const crypto::Ed25519Signer signer(secrets.signing);
-  client::ClientCore client(client::ClientOptions{.id = 0,
-                                                  .cluster_id = directory.config().cluster_id,
-                                                  .mode = ProtocolMode::pbft,
-                                                  .replica_count = 4,
-                                                  .max_faulty = 1,
-                                                  .client_count = 1,
-                                                  .client_auth = directory.config().parameters.client_auth,
-                                                  .retry_ticks = 500,
-                                                  .first_request_number = 1,
-                                                  .limits = {}},
-                            signer, {}, std::vector<crypto::MacKey>(4));
-  client::ClientOutput out;
-  client.submit(kv::encode_put(as_bytes("k"), as_bytes("v")), 0, out);
-  ASSERT_EQ(out.send.size(), 1u);
+  const Bytes request = signed_put_from_client_0(directory);
 
   std::unique_ptr<ReplicaSetup> setup = setup_for(directory, 0);  // the primary of view 0
   CountingJournal journal;
-  StuckTransport transport({out.send[0].frame});
+  StuckTransport transport({request});
   ProcessOptions options;
   options.limits.max_outbound_frames = 1;
   ReplicaProcess process(*setup, transport, journal, options);
@@ -337,21 +342,7 @@ class HangingJournal final : public replica::Journal {
 
 TEST(ReplicaProcess, AfterAStallTheReplicaCatchesUpABoundedNumberOfTicksAndCountsTheRest) {
   ClusterDirectory directory(pbft_cluster(1));
-  const crypto::NodeSecrets& secrets = directory.generated().client_secrets[0];
-  const crypto::Ed25519Signer signer(secrets.signing);
-  client::ClientCore client(client::ClientOptions{.id = 0,
-                                                  .cluster_id = directory.config().cluster_id,
-                                                  .mode = ProtocolMode::pbft,
-                                                  .replica_count = 4,
-                                                  .max_faulty = 1,
-                                                  .client_count = 1,
-                                                  .client_auth = directory.config().parameters.client_auth,
-                                                  .retry_ticks = 500,
-                                                  .first_request_number = 1,
-                                                  .limits = {}},
-                            signer, {}, std::vector<crypto::MacKey>(4));
-  client::ClientOutput out;
-  client.submit(kv::encode_put(as_bytes("k"), as_bytes("v")), 0, out);
+  const Bytes request = signed_put_from_client_0(directory);
 
   FakeNetwork network;
   std::unique_ptr<ReplicaSetup> setup = setup_for(directory, 0);  // the primary: it persists before proposing
@@ -360,7 +351,7 @@ TEST(ReplicaProcess, AfterAStallTheReplicaCatchesUpABoundedNumberOfTicksAndCount
   options.limits.max_catch_up_ticks = 10;
   ReplicaProcess process(*setup, network.add(NodeId::replica(0)), journal, options);
   process.start();
-  network.add(NodeId::client(0)).send(NodeId::replica(0), out.send.at(0).frame);
+  network.add(NodeId::client(0)).send(NodeId::replica(0), request);
   ASSERT_TRUE(journal.wait_until_sync_entered(kPatience));
   // The stall itself: the replica thread is stuck in the sync for at least this long.
   constexpr std::chrono::milliseconds kStall{300};
