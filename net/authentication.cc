@@ -5,6 +5,7 @@
 #include <variant>
 
 #include "crypto/digest.h"
+#include "net/envelope_codec.h"
 
 namespace loyal::net {
 
@@ -44,6 +45,12 @@ AuthInput make_auth_input(const EnvelopeHeader& header, ByteView body) {
 
 void sign_envelope(Envelope& envelope, const crypto::Signer& signer) {
   envelope.authenticator = signer.sign(make_auth_input(envelope.header, envelope.body).view());
+}
+
+Bytes signed_frame(const EnvelopeHeader& header, Bytes body, const crypto::Signer& signer) {
+  Envelope envelope{header, std::move(body), NoAuthenticator{}};
+  sign_envelope(envelope, signer);
+  return encode_envelope(envelope);
 }
 
 bool verify_envelope_signature(const Envelope& envelope, const crypto::Verifier& verifier) {

@@ -33,6 +33,9 @@ AuthInput make_auth_input(const EnvelopeHeader& header, ByteView body);
 // verification pool) use the overloads taking it, to hash the body only once.
 void sign_envelope(Envelope& envelope, const crypto::Signer& signer);
 bool verify_envelope_signature(const Envelope& envelope, const crypto::Verifier& verifier);
+// The exact frame `header.sender` sends with `body`: the envelope signed with `signer`, encoded.
+// Ed25519 is deterministic, so one message always makes the same frame, wherever it is made.
+Bytes signed_frame(const EnvelopeHeader& header, Bytes body, const crypto::Signer& signer);
 bool verify_envelope_signature(const Envelope& envelope, const AuthInput& input,
                                const crypto::Verifier& verifier);
 

@@ -15,6 +15,7 @@ static_assert(cluster::kMaxReplicas == net::kMaxReplicas, "the cluster file and 
 
 struct PbftOptions {
   ReplicaId self = 0;
+  std::uint64_t cluster_id = 0;             // in the envelopes this replica signs
   std::uint32_t replica_count = 4;          // n
   std::uint32_t max_faulty = 1;             // f, with n >= 3f+1
   std::uint32_t checkpoint_interval = 128;  // K: a checkpoint at every multiple of K

@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "common/assert.h"
+#include "net/authentication.h"
 #include "pbft/drop_reasons.h"
 
 namespace loyal::pbft {
@@ -33,8 +34,10 @@ const Message& as(const replica::ValidatedMessage& message) {
 }  // namespace
 
 PbftCore::PbftCore(const PbftOptions& options, const replica::RequestAuthenticator& authenticator,
-                   const crypto::Verifier& verifier, const std::vector<replica::PersistRecord>& recovered)
+                   const crypto::Verifier& verifier, const crypto::Signer& signer,
+                   const std::vector<replica::PersistRecord>& recovered)
     : options_(checked(options)),
+      signer_(signer),
       quorum_(quorum_size(options.replica_count, options.max_faulty)),
       validator_(options, authenticator, verifier),
       checkpoints_(options.self, quorum_, checkpoint_votes_per_replica(options)) {
@@ -78,10 +81,12 @@ void PbftCore::propose(Bytes batch, const crypto::Digest& digest, replica::Actio
   const Sequence sequence = ++last_assigned_;
   Slot& slot = log_[sequence];
   LOYAL_ASSERT(!slot.pre_prepare, "the primary assigns each sequence number once per view");
-  broadcast(net::MessageKind::pbft_pre_prepare, encode_pre_prepare({view_, sequence, digest, batch}), out);
-  slot.pre_prepare = AcceptedPrePrepare{view_, digest, std::move(batch), {}};
+  Bytes body = encode_pre_prepare({view_, sequence, digest, batch});
+  Bytes frame = sign(net::MessageKind::pbft_pre_prepare, body);
+  slot.pre_prepare = AcceptedPrePrepare{view_, digest, std::move(batch), frame};
   slot.sent_pre_prepare = true;
   persist_slot(sequence, slot, out);
+  broadcast(net::MessageKind::pbft_pre_prepare, std::move(body), std::move(frame), out);
   make_progress(sequence, slot, out);
 }
 
@@ -116,11 +121,14 @@ void PbftCore::on_pre_prepare(const PrePrepareMessage& message, replica::Actions
 }
 
 void PbftCore::send_prepare(Sequence sequence, Slot& slot, replica::Actions& out) {
-  persist_slot(sequence, slot, out);
   const Prepare prepare{slot.pre_prepare->view, sequence, slot.pre_prepare->digest};
-  broadcast(net::MessageKind::pbft_prepare, encode_prepare(prepare), out);
-  record_vote(slot.prepares, prepare.view, prepare.batch_digest, options_.self, {});
+  Bytes body = encode_prepare(prepare);
+  Bytes frame = sign(net::MessageKind::pbft_prepare, body);
+  record_vote(slot.prepares, prepare.view, prepare.batch_digest, options_.self, frame);
   slot.sent_prepare = true;
+  // The record holds the vote's frame: restarted, this replica still proves what it prepared.
+  persist_slot(sequence, slot, out);
+  broadcast(net::MessageKind::pbft_prepare, std::move(body), std::move(frame), out);
 }
 
 void PbftCore::on_prepare(const PrepareMessage& message, replica::Actions& out) {
@@ -158,15 +166,17 @@ void PbftCore::make_progress(Sequence sequence, Slot& slot, replica::Actions& ou
   const View view = slot.pre_prepare->view;
   const crypto::Digest digest = slot.pre_prepare->digest;
   const ReplicaId primary = primary_of(view, options_.replica_count);
-  // A backup commits only what it can prove prepared in a VIEW-CHANGE: with the primary's signed
-  // PRE-PREPARE (the primary's own arrives through on_signed).
-  const bool provable = options_.self == primary || !slot.pre_prepare->frame.empty();
+  // A replica commits only what it can prove prepared in a VIEW-CHANGE: with the primary's signed
+  // PRE-PREPARE (a slot a NEW-VIEW re-issued has none at a backup until the new primary's arrives).
+  const bool provable = !slot.pre_prepare->frame.empty();
   if (!slot.sent_commit && provable && prepared(slot, view, digest, quorum_, primary)) {
     slot.last_prepared = PreparedRecord{view, digest, slot.pre_prepare->batch, slot.pre_prepare->frame};
-    persist_slot(sequence, slot, out);
-    broadcast(net::MessageKind::pbft_commit, encode_commit({view, sequence, digest}), out);
-    record_vote(slot.commits, view, digest, options_.self, {});
+    Bytes body = encode_commit({view, sequence, digest});
+    Bytes frame = sign(net::MessageKind::pbft_commit, body);
+    record_vote(slot.commits, view, digest, options_.self, frame);
     slot.sent_commit = true;
+    persist_slot(sequence, slot, out);
+    broadcast(net::MessageKind::pbft_commit, std::move(body), std::move(frame), out);
   }
   if (!slot.committed_local && committed_local(slot, view, digest, quorum_, primary)) {
     slot.committed_local = true;
@@ -189,7 +199,7 @@ void PbftCore::on_tick(replica::Actions& out) {
   if (resend_view_change_after_restart_) {
     resend_view_change_after_restart_ = false;
     if (!view_active_) {
-      own_view_change_ = make_own_view_change();
+      make_own_view_change();
       retransmit_view_change(out);
     }
   }
@@ -202,9 +212,6 @@ void PbftCore::on_tick(replica::Actions& out) {
     ticks_since_retransmit_ = 0;
     return start_view_change(view_ + 1, out);
   }
-  // The new primary's own VIEW-CHANGE is signed after the call that sent it; its NEW-VIEW may be
-  // waiting for that.
-  if (!view_active_ && options_.self == primary()) check_view_change_quorum(out);
   if (++ticks_since_retransmit_ < options_.retransmit_ticks) return;
   ticks_since_retransmit_ = 0;
   if (!view_active_) return retransmit_view_change(out);
@@ -231,23 +238,32 @@ void PbftCore::retransmit(replica::Actions& out) {
     if (!slot.pre_prepare || (slot.committed_local && !stalled)) continue;
     const AcceptedPrePrepare& accepted = *slot.pre_prepare;
     if (slot.sent_pre_prepare) {
+      LOYAL_ASSERT(!accepted.frame.empty(), "the primary signs its PRE-PREPARE when it assigns the sequence number");
       broadcast(net::MessageKind::pbft_pre_prepare,
-                encode_pre_prepare({accepted.view, sequence, accepted.digest, accepted.batch}), out);
+                encode_pre_prepare({accepted.view, sequence, accepted.digest, accepted.batch}), accepted.frame, out);
     }
     if (slot.sent_prepare) {
-      broadcast(net::MessageKind::pbft_prepare, encode_prepare({accepted.view, sequence, accepted.digest}), out);
+      broadcast(net::MessageKind::pbft_prepare, encode_prepare({accepted.view, sequence, accepted.digest}),
+                own_vote(slot.prepares, accepted.view, accepted.digest), out);
     }
     if (slot.sent_commit) {
-      broadcast(net::MessageKind::pbft_commit, encode_commit({accepted.view, sequence, accepted.digest}), out);
+      broadcast(net::MessageKind::pbft_commit, encode_commit({accepted.view, sequence, accepted.digest}),
+                own_vote(slot.commits, accepted.view, accepted.digest), out);
     }
   }
   // Own checkpoints at or below h are discarded when h moves, so any left is not yet stable.
   if (const std::optional<replica::CheckpointMessage> unstable = checkpoints_.latest_own()) {
-    broadcast(net::MessageKind::checkpoint, replica::encode_checkpoint(*unstable), out);
+    const auto own = own_checkpoint_frames_.find(unstable->sequence);
+    LOYAL_ASSERT(own != own_checkpoint_frames_.end(), "an own checkpoint is signed when it is recorded");
+    broadcast(net::MessageKind::checkpoint, replica::encode_checkpoint(*unstable), own->second, out);
   }
   if (stalled && stable_certificate_ && stable_certificate_->includes_own) {
-    broadcast(net::MessageKind::checkpoint,
-              replica::encode_checkpoint({stable_certificate_->sequence, stable_certificate_->state_digest}), out);
+    const auto own = own_checkpoint_frames_.find(stable_certificate_->sequence);
+    if (own != own_checkpoint_frames_.end()) {
+      broadcast(net::MessageKind::checkpoint,
+                replica::encode_checkpoint({stable_certificate_->sequence, stable_certificate_->state_digest}),
+                own->second, out);
+    }
   }
 }
 
@@ -270,8 +286,22 @@ bool PbftCore::in_window(Sequence sequence) const {
 
 void PbftCore::ignore(std::string_view reason) { ++ignored_[reason]; }
 
-void PbftCore::broadcast(net::MessageKind kind, Bytes body, replica::Actions& out) const {
-  out.send.push_back(replica::Outgoing{replica::Outgoing::kAllReplicas, kind, std::move(body)});
+Bytes PbftCore::sign(net::MessageKind kind, const Bytes& body) const {
+  return net::signed_frame({options_.cluster_id, ProtocolMode::pbft, NodeId::replica(options_.self), kind}, body,
+                           signer_);
+}
+
+void PbftCore::broadcast(net::MessageKind kind, Bytes body, Bytes frame, replica::Actions& out) const {
+  LOYAL_ASSERT(!frame.empty(), "PBFT sends only frames it signed itself");
+  out.send.push_back(replica::Outgoing{replica::Outgoing::kAllReplicas, kind, std::move(body), std::move(frame)});
+}
+
+const Bytes& PbftCore::own_vote(const std::map<VoteKey, Votes>& votes, View view, const crypto::Digest& digest) const {
+  const auto key = votes.find(VoteKey{view, digest});
+  LOYAL_ASSERT(key != votes.end(), "this replica recorded its own vote when it voted");
+  const auto own = key->second.find(options_.self);
+  LOYAL_ASSERT(own != key->second.end() && !own->second.empty(), "own votes are kept signed");
+  return own->second;
 }
 
 }  // namespace loyal::pbft

@@ -21,15 +21,19 @@
 // Persistence (pbft_core_persistence.cc, records in pbft/records.h). Before a message leaves that a
 // restarted replica must not contradict, its record is persisted, and every message a call sends
 // waits for the records the same call wrote (send_after_persist):
-//  - a SlotRecord (view, sequence number, batch, the primary's signed PRE-PREPARE) before this
-//    replica's PREPARE (or, as primary, its PRE-PREPARE) for it, and again with the prepared
-//    certificate's PREPAREs before its COMMIT;
+//  - a SlotRecord (view, sequence number, batch, the primary's signed PRE-PREPARE, this replica's
+//    own signed PREPARE) before this replica's PREPARE (or, as primary, its PRE-PREPARE) for it,
+//    and again with the prepared certificate's PREPAREs (its own among them) before its COMMIT;
+//  - a SlotRecord (view, sequence number, batch, no vote) for every PRE-PREPARE a NEW-VIEW
+//    re-issues, at backups too: restarted before the new primary's PRE-PREPARE arrives, a backup
+//    still accepts only the batch the NEW-VIEW named there;
 //  - a ViewRecord before its VIEW-CHANGE (changing) and when it installs a NEW-VIEW (active);
 //  - a StableRecord with the checkpoint proof when a checkpoint becomes stable, with the view
 //    restated, after which records older than the window's slots may be discarded.
 // Restarted from them, a replica is in the same view, votes only for the batches it voted for
-// there, re-sends those votes (its retransmission), keeps its prepared certificates for a later
-// VIEW-CHANGE, and, as primary, never assigns a sequence number twice. What it learned only from
+// there, re-sends those votes (its retransmission), keeps per sequence number the prepared
+// certificate of the highest view in which it prepared (PBFT's P set) for every later VIEW-CHANGE,
+// and, as primary, never assigns a sequence number twice. What it learned only from
 // others' messages that did not prepare here (PREPAREs of slots below the quorum, COMMITs, other
 // replicas' VIEW-CHANGEs) is gone, and comes back through retransmission.
 //
@@ -43,11 +47,13 @@
 // this replica re-sends its VIEW-CHANGE every retransmit_ticks; the new primary answers a
 // VIEW-CHANGE for the view it already installed with its NEW-VIEW.
 //
-// Signed frames: the pipeline hands this replica's own envelopes to on_signed(), which is how its
-// own PRE-PREPAREs, PREPAREs, CHECKPOINTs and VIEW-CHANGEs join the certificates it sends.
+// Signed frames: this replica signs its own PRE-PREPAREs, PREPAREs, COMMITs, CHECKPOINTs,
+// VIEW-CHANGEs and NEW-VIEWs when it decides to send them, and keeps the frames: its certificates
+// and journal records hold its own signed votes from that moment on (before any sync or send),
+// and a retransmission re-sends the same frame. The pipeline sends these frames as they are.
 //
 // Ownership: the pipeline owns the core and calls it from one thread (validate() from any). The
-// RequestAuthenticator and the Verifier must outlive it. Nothing here reads a clock, starts a thread or iterates an
+// RequestAuthenticator, the Verifier and the Signer must outlive it. Nothing here reads a clock, starts a thread or iterates an
 // unordered container: the same inputs give the same Actions, byte for byte.
 
 #include <cstdint>
@@ -76,8 +82,10 @@ class PbftCore final : public replica::Protocol {
  public:
   // Stops the process if `options` break a relationship PBFT depends on (see check_options).
   // `recovered`: the records of this replica's journal, on a restart (replica/protocol.h).
+  // `signer` signs this replica's own messages (replica/protocol.h, Outgoing::frame).
   PbftCore(const PbftOptions& options, const replica::RequestAuthenticator& authenticator,
-           const crypto::Verifier& verifier, const std::vector<replica::PersistRecord>& recovered = {});
+           const crypto::Verifier& verifier, const crypto::Signer& signer,
+           const std::vector<replica::PersistRecord>& recovered = {});
 
   ProtocolMode mode() const override { return ProtocolMode::pbft; }
   replica::Validation validate(const net::Envelope& envelope, ByteView frame) const override;
@@ -100,7 +108,6 @@ class PbftCore final : public replica::Protocol {
   replica::ProtocolStatus status() const override;
   void on_request_pending(ClientId client, std::uint64_t request_number, replica::Actions& out) override;
   void on_request_executed(ClientId client, std::uint64_t request_number, replica::Actions& out) override;
-  void on_signed(const replica::Outgoing& message, ByteView frame) override;
 
   // The view this replica is in, or is changing to while in_view_change().
   View view() const { return view_; }
@@ -144,7 +151,9 @@ class PbftCore final : public replica::Protocol {
   void persist_view(replica::Actions& out);
   void persist_stable_checkpoint(replica::Actions& out);
   void restore(const std::vector<replica::PersistRecord>& records);
-  void restore_slot(const SlotRecord& record);
+  // `latest`: the slot's record of the newest view it has one in; `prepared`: its record of the
+  // highest view in which it prepared, if any.
+  void restore_slot(const SlotRecord& latest, const SlotRecord* prepared);
   void restore_checkpoint_proof(Sequence sequence, const crypto::Digest& state_digest);
 
   void on_pre_prepare(const PrePrepareMessage& message, replica::Actions& out);
@@ -154,7 +163,13 @@ class PbftCore final : public replica::Protocol {
 
   bool in_window(Sequence sequence) const;
   void ignore(std::string_view reason);
-  void broadcast(net::MessageKind kind, Bytes body, replica::Actions& out) const;
+  // This replica's own envelope for `body`, signed: what it sends and what it keeps as evidence.
+  Bytes sign(net::MessageKind kind, const Bytes& body) const;
+  void broadcast(net::MessageKind kind, Bytes body, Bytes frame, replica::Actions& out) const;
+  // This replica's own signed vote in `votes` at (view, digest), which it recorded when it voted.
+  const Bytes& own_vote(const std::map<VoteKey, Votes>& votes, View view, const crypto::Digest& digest) const;
+  // Records this replica's checkpoint at `sequence` and signs its CHECKPOINT for it.
+  const Bytes& record_own_checkpoint(Sequence sequence, const crypto::Digest& state_digest);
   void send_prepare(Sequence sequence, Slot& slot, replica::Actions& out);
   // Moves one slot on: COMMIT once prepared, committed-local once enough COMMITs match.
   void make_progress(Sequence sequence, Slot& slot, replica::Actions& out);
@@ -171,8 +186,9 @@ class PbftCore final : public replica::Protocol {
   void on_new_view(const NewViewMessage& message, replica::Actions& out);
   void start_request_timer();
   void start_view_change(View view, replica::Actions& out);
-  // This replica's VIEW-CHANGE for view_, from its stable checkpoint and prepared records.
-  CheckedViewChange make_own_view_change() const;
+  // This replica's VIEW-CHANGE for view_, from its stable checkpoint and prepared records, signed,
+  // in own_view_change_ and own_view_change_body_.
+  void make_own_view_change();
   std::vector<Bytes> checkpoint_proof() const;
   // A quorum of VIEW-CHANGEs for view_ starts the view-change timer, and lets its primary send
   // the NEW-VIEW.
@@ -184,6 +200,7 @@ class PbftCore final : public replica::Protocol {
   void note_equivocation(ReplicaId sender, net::MessageKind kind, View view, Sequence sequence,
                          const Bytes* first, const Bytes& second);
   PbftOptions options_;
+  const crypto::Signer& signer_;
   std::uint32_t quorum_;
   PbftValidator validator_;
   View view_ = 0;
@@ -199,9 +216,11 @@ class PbftCore final : public replica::Protocol {
   std::uint32_t views_without_execution_ = 0;
   // Each replica's latest valid VIEW-CHANGE (highest view): at most n.
   std::map<ReplicaId, CheckedViewChange> view_changes_;
-  // This replica's VIEW-CHANGE for view_ while changing views; `frame` is set once signed.
+  // This replica's VIEW-CHANGE for view_ while changing views, with its signed frame.
   CheckedViewChange own_view_change_;
+  Bytes own_view_change_body_;
   Bytes new_view_body_;              // the NEW-VIEW this replica sent as primary of view_
+  Bytes new_view_frame_;             // ... and its signed frame
   std::map<Sequence, Bytes> own_checkpoint_frames_;  // signed own CHECKPOINTs at or above h
   Equivocations equivocations_;
   Sequence low_watermark_ = 0;     // h: the last stable checkpoint

@@ -16,9 +16,18 @@ void PbftCore::on_checkpoint_taken(Sequence sequence, const crypto::Digest& stat
   LOYAL_ASSERT(sequence <= last_committed_, "a checkpoint follows the execution of what it covers");
   // Already stable (a snapshot installed by state transfer, say): nothing left to vote for.
   if (sequence <= low_watermark_) return;
-  checkpoints_.record_own(sequence, state_digest);
-  broadcast(net::MessageKind::checkpoint, replica::encode_checkpoint({sequence, state_digest}), out);
+  const Bytes& frame = record_own_checkpoint(sequence, state_digest);
+  broadcast(net::MessageKind::checkpoint, replica::encode_checkpoint({sequence, state_digest}), frame, out);
   check_stability(sequence, out);
+}
+
+const Bytes& PbftCore::record_own_checkpoint(Sequence sequence, const crypto::Digest& state_digest) {
+  checkpoints_.record_own(sequence, state_digest);
+  // Signed now, not when it is sent: a certificate this replica's vote completes (its VIEW-CHANGE's
+  // checkpoint proof, its StableRecord) must hold the frame even if the checkpoint becomes stable
+  // in the very call that took it, or is installed by state transfer without a vote sent.
+  const Bytes body = replica::encode_checkpoint({sequence, state_digest});
+  return own_checkpoint_frames_.insert_or_assign(sequence, sign(net::MessageKind::checkpoint, body)).first->second;
 }
 
 void PbftCore::on_checkpoint(const CheckpointVote& message, replica::Actions& out) {
@@ -62,7 +71,7 @@ void PbftCore::request_state(const CheckpointCertificate& certificate, replica::
 void PbftCore::on_state_installed(Sequence sequence, const crypto::Digest& state_digest, replica::Actions& out) {
   LOYAL_ASSERT(sequence > low_watermark_, "state transfer installs a checkpoint above the stable one");
   const HoldSendsUntilPersisted hold(out);
-  checkpoints_.record_own(sequence, state_digest);
+  record_own_checkpoint(sequence, state_digest);
   restore_checkpoint_proof(sequence, state_digest);
   stable_certificate_ = checkpoints_.stable_certificate(sequence);
   low_watermark_ = sequence;

@@ -23,22 +23,28 @@ std::uint64_t PbftCore::persist(const PbftRecord& record, replica::Actions& out)
   return id;
 }
 
+// Before the primary's PRE-PREPARE, its record holds that signed frame; before a backup's PREPARE,
+// the record holds the backup's own signed PREPARE (in prepare_frames), and the prepared record
+// every PREPARE of the certificate. A record of this view with no own vote in it is a PRE-PREPARE
+// a NEW-VIEW re-issued, accepted but not voted for yet.
 void PbftCore::persist_slot(Sequence sequence, const Slot& slot, replica::Actions& out) {
   const AcceptedPrePrepare& accepted = *slot.pre_prepare;
   SlotRecord record{accepted.view, sequence, accepted.digest, accepted.batch, accepted.frame, false, {}, {}};
-  if (slot.last_prepared && slot.last_prepared->view == accepted.view && slot.last_prepared->digest == accepted.digest) {
+  const bool prepared_here =
+      slot.last_prepared && slot.last_prepared->view == accepted.view && slot.last_prepared->digest == accepted.digest;
+  if (prepared_here) {
     record.prepared = true;
-    // The batch and the PRE-PREPARE are in this slot's first record of the view, which is kept as
-    // long as this one (first_record_of_slot_): written once, not twice.
+    // The batch and the PRE-PREPARE are in an earlier record of this slot and view, which is kept
+    // as long as this one (first_record_of_slot_): written once, not twice.
     record.batch.clear();
     record.pre_prepare_frame.clear();
-    const auto votes = slot.prepares.find(VoteKey{accepted.view, accepted.digest});
-    if (votes != slot.prepares.end()) {
-      for (const auto& [sender, frame] : votes->second) {
-        if (sender == options_.self || frame.empty()) continue;
-        record.prepare_frames.push_back(frame);
-        record.prepare_senders.push_back(sender);
-      }
+  }
+  const auto votes = slot.prepares.find(VoteKey{accepted.view, accepted.digest});
+  if (votes != slot.prepares.end()) {
+    for (const auto& [sender, frame] : votes->second) {
+      if (frame.empty() || (!prepared_here && sender != options_.self)) continue;
+      record.prepare_frames.push_back(frame);
+      record.prepare_senders.push_back(sender);
     }
   }
   const std::uint64_t id = persist(record, out);
@@ -70,7 +76,8 @@ void PbftCore::persist_stable_checkpoint(replica::Actions& out) {
 // ---- restart ------------------------------------------------------------------------------
 
 void PbftCore::restore(const std::vector<replica::PersistRecord>& records) {
-  std::map<Sequence, SlotRecord> slots;  // per sequence number, the record of its latest view
+  std::map<Sequence, SlotRecord> latest;    // per sequence number, the record of its newest view
+  std::map<Sequence, SlotRecord> prepared;  // per sequence number, that of the highest view it prepared in
   for (const replica::PersistRecord& persisted : records) {
     next_record_id_ = std::max(next_record_id_, persisted.id + 1);
     PbftRecord record = decode_record(persisted);
@@ -83,46 +90,70 @@ void PbftCore::restore(const std::vector<replica::PersistRecord>& records) {
     } else {
       SlotRecord& slot_record = std::get<SlotRecord>(record);
       first_record_of_slot_.try_emplace(slot_record.sequence, persisted.id);
-      const auto it = slots.find(slot_record.sequence);
-      if (it != slots.end() && it->second.view == slot_record.view && slot_record.batch.empty() &&
-          slot_record.pre_prepare_frame.empty()) {
-        // The prepared record of a slot whose batch the view's first record holds.
-        slot_record.batch = std::move(it->second.batch);
-        slot_record.pre_prepare_frame = std::move(it->second.pre_prepare_frame);
+      const auto it = latest.find(slot_record.sequence);
+      if (it != latest.end() && it->second.view == slot_record.view) {
+        LOYAL_ASSERT(it->second.digest == slot_record.digest, "a replica accepts one batch per view and sequence number");
+        // A later record of the same view restates what the earlier one held and adds to it.
+        if (slot_record.batch.empty()) slot_record.batch = it->second.batch;
+        if (slot_record.pre_prepare_frame.empty()) slot_record.pre_prepare_frame = it->second.pre_prepare_frame;
+        for (std::size_t i = 0; i < it->second.prepare_senders.size(); ++i) {
+          const ReplicaId sender = it->second.prepare_senders[i];
+          if (std::find(slot_record.prepare_senders.begin(), slot_record.prepare_senders.end(), sender) ==
+              slot_record.prepare_senders.end()) {
+            slot_record.prepare_senders.push_back(sender);
+            slot_record.prepare_frames.push_back(it->second.prepare_frames[i]);
+          }
+        }
       }
-      if (it == slots.end() || it->second.view <= slot_record.view) {
-        slots.insert_or_assign(slot_record.sequence, std::move(slot_record));
+      if (slot_record.prepared) {
+        const auto best = prepared.find(slot_record.sequence);
+        if (best == prepared.end() || best->second.view <= slot_record.view) {
+          prepared.insert_or_assign(slot_record.sequence, slot_record);
+        }
+      }
+      if (it == latest.end() || it->second.view <= slot_record.view) {
+        latest.insert_or_assign(slot_record.sequence, std::move(slot_record));
       }
     }
   }
   // Without a ViewRecord the replica never left view 0, which is where a new core starts.
-  for (auto& [sequence, record] : slots) restore_slot(record);
+  for (const auto& [sequence, record] : latest) {
+    const auto best = prepared.find(sequence);
+    restore_slot(record, best == prepared.end() ? nullptr : &best->second);
+  }
   // Its VIEW-CHANGE (with whatever it can still prove) goes out on the first tick.
   resend_view_change_after_restart_ = !view_active_;
 }
 
-void PbftCore::restore_slot(const SlotRecord& record) {
-  Slot& slot = log_[record.sequence];
-  const ReplicaId primary = primary_of(record.view, options_.replica_count);
-  if (record.prepared) {
-    slot.last_prepared = PreparedRecord{record.view, record.digest, record.batch, record.pre_prepare_frame};
-    for (std::size_t i = 0; i < record.prepare_frames.size() && i < record.prepare_senders.size(); ++i) {
-      record_vote(slot.prepares, record.view, record.digest, record.prepare_senders[i], record.prepare_frames[i]);
+void PbftCore::restore_slot(const SlotRecord& latest, const SlotRecord* prepared) {
+  Slot& slot = log_[latest.sequence];
+  if (prepared != nullptr) {
+    slot.last_prepared =
+        PreparedRecord{prepared->view, prepared->digest, prepared->batch, prepared->pre_prepare_frame};
+    for (std::size_t i = 0; i < prepared->prepare_frames.size() && i < prepared->prepare_senders.size(); ++i) {
+      record_vote(slot.prepares, prepared->view, prepared->digest, prepared->prepare_senders[i],
+                  prepared->prepare_frames[i]);
     }
   }
-  if (record.view != view_) return;
-  // The current view: this replica voted for this batch here, and will never vote for another.
-  slot.pre_prepare = AcceptedPrePrepare{record.view, record.digest, record.batch, record.pre_prepare_frame};
-  if (primary == options_.self) {
-    slot.sent_pre_prepare = true;
-    if (view_active_) last_assigned_ = std::max(last_assigned_, record.sequence);
-  } else {
-    slot.sent_prepare = true;
-    record_vote(slot.prepares, record.view, record.digest, options_.self, {});
+  if (latest.view != view_) return;
+  // The current view: this replica accepted this batch here, and will never vote for another.
+  slot.pre_prepare = AcceptedPrePrepare{latest.view, latest.digest, latest.batch, latest.pre_prepare_frame};
+  for (std::size_t i = 0; i < latest.prepare_frames.size() && i < latest.prepare_senders.size(); ++i) {
+    record_vote(slot.prepares, latest.view, latest.digest, latest.prepare_senders[i], latest.prepare_frames[i]);
   }
-  if (record.prepared) {
+  const ReplicaId primary = primary_of(latest.view, options_.replica_count);
+  if (primary == options_.self) {
+    LOYAL_ASSERT(!latest.pre_prepare_frame.empty(), "the primary's slot records hold its signed PRE-PREPARE");
+    slot.sent_pre_prepare = true;
+    if (view_active_) last_assigned_ = std::max(last_assigned_, latest.sequence);
+  } else {
+    slot.sent_prepare = vote_frame(slot.prepares, latest.view, options_.self) != nullptr;
+  }
+  if (latest.prepared) {
+    // The COMMIT went out after this record; signing it again gives the same frame.
     slot.sent_commit = true;
-    record_vote(slot.commits, record.view, record.digest, options_.self, {});
+    record_vote(slot.commits, latest.view, latest.digest, options_.self,
+                sign(net::MessageKind::pbft_commit, encode_commit({latest.view, latest.sequence, latest.digest})));
   }
 }
 

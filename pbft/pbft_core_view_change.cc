@@ -55,63 +55,6 @@ void PbftCore::start_request_timer() {
   request_deadline_ = now_ + (options_.request_timeout_ticks << views_without_execution_);
 }
 
-// ---- own signed frames --------------------------------------------------------------------
-
-void PbftCore::on_signed(const replica::Outgoing& message, ByteView frame) {
-  const Bytes signed_frame(frame.begin(), frame.end());
-  switch (message.kind) {
-    case net::MessageKind::pbft_pre_prepare: {
-      const auto decoded = decode_pre_prepare(message.body, options_.limits);
-      if (!std::holds_alternative<PrePrepare>(decoded)) return;
-      const PrePrepare& pre_prepare = std::get<PrePrepare>(decoded);
-      const auto it = log_.find(pre_prepare.sequence);
-      if (it == log_.end()) return;
-      Slot& slot = it->second;
-      if (slot.pre_prepare && slot.pre_prepare->view == pre_prepare.view &&
-          slot.pre_prepare->digest == pre_prepare.batch_digest && slot.pre_prepare->frame.empty()) {
-        slot.pre_prepare->frame = signed_frame;
-      }
-      if (slot.last_prepared && slot.last_prepared->view == pre_prepare.view &&
-          slot.last_prepared->digest == pre_prepare.batch_digest && slot.last_prepared->pre_prepare_frame.empty()) {
-        slot.last_prepared->pre_prepare_frame = signed_frame;
-      }
-      return;
-    }
-    case net::MessageKind::pbft_prepare: {
-      const auto decoded = decode_prepare(message.body, options_.limits);
-      if (!std::holds_alternative<Prepare>(decoded)) return;
-      const Prepare& prepare = std::get<Prepare>(decoded);
-      const auto slot = log_.find(prepare.sequence);
-      if (slot == log_.end()) return;
-      const auto votes = slot->second.prepares.find(VoteKey{prepare.view, prepare.batch_digest});
-      if (votes == slot->second.prepares.end()) return;
-      const auto own = votes->second.find(options_.self);
-      if (own != votes->second.end() && own->second.empty()) own->second = signed_frame;
-      return;
-    }
-    case net::MessageKind::checkpoint: {
-      const auto decoded = replica::decode_checkpoint(message.body, options_.limits);
-      if (!std::holds_alternative<replica::CheckpointMessage>(decoded)) return;
-      const auto& checkpoint = std::get<replica::CheckpointMessage>(decoded);
-      if (checkpoint.sequence < low_watermark_ || checkpoint.sequence > high_watermark()) return;
-      if (checkpoints_.own(checkpoint.sequence) != checkpoint.state_digest &&
-          !(checkpoint.sequence == low_watermark_ && stable_certificate_ &&
-            stable_certificate_->state_digest == checkpoint.state_digest)) {
-        return;
-      }
-      own_checkpoint_frames_.try_emplace(checkpoint.sequence, signed_frame);
-      return;
-    }
-    case net::MessageKind::pbft_view_change: {
-      if (view_active_ || !own_view_change_.frame.empty()) return;
-      if (message.body != encode_view_change(to_wire(own_view_change_))) return;
-      own_view_change_.frame = signed_frame;
-      return;
-    }
-    default: return;
-  }
-}
-
 // ---- view change --------------------------------------------------------------------------
 
 void PbftCore::start_view_change(View view, replica::Actions& out) {
@@ -123,11 +66,12 @@ void PbftCore::start_view_change(View view, replica::Actions& out) {
   request_deadline_.reset();
   view_change_deadline_.reset();
   new_view_body_.clear();
-  own_view_change_ = make_own_view_change();
+  new_view_frame_.clear();
+  make_own_view_change();
   for (auto it = view_changes_.begin(); it != view_changes_.end();) {
     it = it->second.view < view_ ? view_changes_.erase(it) : std::next(it);
   }
-  broadcast(net::MessageKind::pbft_view_change, encode_view_change(to_wire(own_view_change_)), out);
+  retransmit_view_change(out);
   check_view_change_quorum(out);
 }
 
@@ -139,7 +83,7 @@ std::vector<Bytes> PbftCore::checkpoint_proof() const {
   return proof;
 }
 
-CheckedViewChange PbftCore::make_own_view_change() const {
+void PbftCore::make_own_view_change() {
   CheckedViewChange own;
   own.sender = options_.self;
   own.view = view_;
@@ -155,9 +99,7 @@ CheckedViewChange PbftCore::make_own_view_change() const {
   for (const auto& [sequence, slot] : log_) {
     if (sequence <= low_watermark_ || !slot.last_prepared) continue;
     const PreparedRecord& record = *slot.last_prepared;
-    // A certificate this replica cannot complete (its own frames not signed yet) is left out
-    // rather than sent invalid, which would make the whole VIEW-CHANGE invalid.
-    if (record.pre_prepare_frame.empty()) continue;
+    LOYAL_ASSERT(!record.pre_prepare_frame.empty(), "a replica prepares only with the primary's signed PRE-PREPARE");
     const ReplicaId primary = primary_of(record.view, options_.replica_count);
     PreparedCertificateFrames frames{record.pre_prepare_frame, {}};
     if (const auto votes = slot.prepares.find(VoteKey{record.view, record.digest}); votes != slot.prepares.end()) {
@@ -166,19 +108,22 @@ CheckedViewChange PbftCore::make_own_view_change() const {
         if (sender != primary && !frame.empty()) frames.prepares.push_back(frame);
       }
     }
-    if (frames.prepares.size() + 1 < quorum_) continue;
+    LOYAL_ASSERT(frames.prepares.size() + 1 >= quorum_, "a prepared record keeps the PREPAREs that prepared it");
     own.certificates.push_back(
         CheckedCertificate{record.view, sequence, record.digest, record.batch, std::move(frames)});
   }
-  return own;
+  own_view_change_body_ = encode_view_change(to_wire(own));
+  own.frame = sign(net::MessageKind::pbft_view_change, own_view_change_body_);
+  own_view_change_ = std::move(own);
 }
 
 void PbftCore::on_view_change(const ViewChangeMessage& message, replica::Actions& out) {
   const CheckedViewChange& view_change = message.view_change();
   if (view_change.view < view_ || (view_change.view == view_ && view_active_)) {
     // The sender has not seen the NEW-VIEW of a view this replica leads: it may have been lost.
-    if (view_active_ && options_.self == primary() && !new_view_body_.empty()) {
-      out.send.push_back(replica::Outgoing{view_change.sender, net::MessageKind::pbft_new_view, new_view_body_});
+    if (view_active_ && options_.self == primary() && !new_view_frame_.empty()) {
+      out.send.push_back(
+          replica::Outgoing{view_change.sender, net::MessageKind::pbft_new_view, new_view_body_, new_view_frame_});
     }
     return ignore(reason::kStaleViewChange);
   }
@@ -221,17 +166,18 @@ void PbftCore::check_view_change_quorum(replica::Actions& out) {
 
   std::vector<CheckedViewChange> chosen;
   for (const CheckedViewChange* view_change : for_view) {
-    if (view_change->frame.empty()) continue;  // this replica's own, not signed yet
+    LOYAL_ASSERT(!view_change->frame.empty(), "VIEW-CHANGEs are kept signed, this replica's own included");
     if (chosen.size() < quorum_) chosen.push_back(*view_change);
   }
-  if (chosen.size() < quorum_) return;
   const NewViewPlan plan = plan_new_view(view_, chosen);
   NewView new_view{view_, {}, encode_pre_prepares(plan)};
   for (const CheckedViewChange& view_change : chosen) new_view.view_changes.push_back(view_change.frame);
   Bytes body = encode_new_view(new_view);
-  broadcast(net::MessageKind::pbft_new_view, body, out);
+  Bytes frame = sign(net::MessageKind::pbft_new_view, body);
+  broadcast(net::MessageKind::pbft_new_view, body, frame, out);
   install_view(view_, plan, out);
   new_view_body_ = std::move(body);
+  new_view_frame_ = std::move(frame);
 }
 
 void PbftCore::on_new_view(const NewViewMessage& message, replica::Actions& out) {
@@ -246,6 +192,7 @@ void PbftCore::install_view(View view, const NewViewPlan& plan, replica::Actions
   view_change_deadline_.reset();
   failed_view_changes_ = 0;
   own_view_change_ = CheckedViewChange{};
+  own_view_change_body_.clear();
   for (auto it = view_changes_.begin(); it != view_changes_.end();) {
     it = it->second.view <= view_ ? view_changes_.erase(it) : std::next(it);
   }
@@ -260,7 +207,9 @@ void PbftCore::install_view(View view, const NewViewPlan& plan, replica::Actions
     // A batch committed here is the one a quorum prepared, so O names it again; anything else
     // would take more than f faulty replicas.
     if (slot.committed_local && slot.pre_prepare && slot.pre_prepare->digest != pre_prepare.batch_digest) continue;
-    slot.pre_prepare = AcceptedPrePrepare{view, pre_prepare.batch_digest, pre_prepare.batch, {}};
+    Bytes body = encode_pre_prepare(pre_prepare);
+    Bytes frame = is_primary ? sign(net::MessageKind::pbft_pre_prepare, body) : Bytes{};
+    slot.pre_prepare = AcceptedPrePrepare{view, pre_prepare.batch_digest, pre_prepare.batch, frame};
     slot.sent_pre_prepare = is_primary;
     slot.sent_prepare = false;
     slot.sent_commit = false;
@@ -274,10 +223,10 @@ void PbftCore::install_view(View view, const NewViewPlan& plan, replica::Actions
     for (auto it = slot.commits.begin(); it != slot.commits.end();) {
       it = it->first.view == view ? std::next(it) : slot.commits.erase(it);
     }
-    if (is_primary) {
-      persist_slot(pre_prepare.sequence, slot, out);
-      broadcast(net::MessageKind::pbft_pre_prepare, encode_pre_prepare(pre_prepare), out);
-    }
+    // At a backup too: restarted before the new primary's PRE-PREPARE arrives, it must still
+    // accept nothing but this batch here.
+    persist_slot(pre_prepare.sequence, slot, out);
+    if (is_primary) broadcast(net::MessageKind::pbft_pre_prepare, std::move(body), std::move(frame), out);
   }
   last_assigned_ = std::max(plan.max_s, low_watermark_);
   request_deadline_.reset();
@@ -307,7 +256,7 @@ void PbftCore::adopt_checkpoint(const NewViewPlan& plan, replica::Actions& out) 
 }
 
 void PbftCore::retransmit_view_change(replica::Actions& out) {
-  broadcast(net::MessageKind::pbft_view_change, encode_view_change(to_wire(own_view_change_)), out);
+  broadcast(net::MessageKind::pbft_view_change, own_view_change_body_, own_view_change_.frame, out);
 }
 
 void PbftCore::note_equivocation(ReplicaId sender, net::MessageKind kind, View view, Sequence sequence,

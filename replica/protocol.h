@@ -23,13 +23,19 @@
 
 namespace loyal::replica {
 
-// A message for peers, produced unsigned: the pipeline applies the Byzantine fault policy (if
-// any), then signs and encodes it into an envelope. Cores never sign.
+// A message for peers. The pipeline applies the Byzantine fault policy (if any), then
+// authenticates and encodes it into an envelope. A core whose own messages are evidence (PBFT:
+// its PRE-PREPAREs, PREPAREs, CHECKPOINTs and VIEW-CHANGEs join certificates and journal records)
+// signs them itself, through its injected Signer, when it creates them: then `frame` is that
+// signed envelope, and the pipeline sends it as it is unless a Byzantine policy changed the
+// message. The core thus holds its own evidence from the moment it decides to send, before any
+// sync or send happens, and a retransmission costs no new signature.
 struct Outgoing {
   static constexpr ReplicaId kAllReplicas = ~ReplicaId{0};
   ReplicaId to = kAllReplicas;  // one replica, or every replica except the sender
   net::MessageKind kind = net::MessageKind::checkpoint;
   Bytes body;
+  Bytes frame{};  // the signed envelope of `body`, or empty for the pipeline to authenticate
   friend bool operator==(const Outgoing&, const Outgoing&) = default;
 };
 
@@ -55,9 +61,8 @@ struct CommittedBatch {
 struct StableCheckpoint {
   Sequence sequence = 0;
   crypto::Digest state_digest;
-  // PBFT: the matching signed CHECKPOINT envelopes that made it stable (a quorum of them, this
-  // replica's own included once the pipeline reported it through on_signed()). Empty for Raft
-  // and Paxos.
+  // PBFT: the other replicas' matching signed CHECKPOINT envelopes that made it stable. Empty for
+  // Raft and Paxos.
   std::vector<Bytes> proof;
 };
 
@@ -71,9 +76,12 @@ struct StateFetch {
 
 // What the pipeline drains after every call into the Protocol. Ordering contract:
 //  1. `persist` records are appended to the journal, in order.
-//  2. `send` may go out at once: nothing in it depends on `persist`.
-//  3. `send_after_persist` must not leave before every record in `persist` is durable; the
-//     pipeline holds them until the journal reports the sync and then sends them in order.
+//  2. `send` does not depend on this call's `persist`.
+//  3. `send_after_persist` must not leave before every record in `persist` is durable.
+//     The pipeline keeps a stricter rule than 2 and 3 ask for: no message leaves for a peer while
+//     any record appended so far is not durable (replica.cc, drain()). `send`, `send_after_persist`
+//     and the pipeline's own messages all wait for the next sync and then go in the order made, so
+//     a message can never overtake a record an earlier call appended either.
 //  4. `committed` is in strictly increasing, gap-free sequence order continuing from the last
 //     batch committed; the pipeline executes each batch in that order, exactly once. A batch may
 //     be executed as soon as it is drained (commitment never depends on this replica's own
@@ -182,12 +190,6 @@ class Protocol {
   virtual void on_request_pending(ClientId /*client*/, std::uint64_t /*request_number*/, Actions& /*out*/) {}
   virtual void on_request_executed(ClientId /*client*/, std::uint64_t /*request_number*/, Actions& /*out*/) {}
 
-  // The exact signed envelope the pipeline made of one of this core's Outgoing messages, for a
-  // mode that keeps its own messages as evidence (PBFT's prepared certificates in VIEW-CHANGE).
-  // Called once per envelope, right after signing, before it is sent. On a Byzantine replica the
-  // core sees what was actually sent (altered copies, one per destination, replays), not what it
-  // asked for: its evidence is as faulty as the replica.
-  virtual void on_signed(const Outgoing& /*message*/, ByteView /*frame*/) {}
 };
 
 }  // namespace loyal::replica

@@ -264,28 +264,27 @@ void Replica::propose_ready_batches() {
 }
 
 void Replica::drain(Actions& actions) {
-  // Follows the ordering contract in replica/protocol.h.
+  // Follows the ordering contract in replica/protocol.h, and holds more than it asks: while any
+  // appended record is not durable, transmit() holds every message to a peer, whichever call made
+  // it. A message can depend on a record an earlier call appended (a retransmitted vote, a
+  // VIEW-CHANGE re-sent in the round that wrote its view), so "only what this call persisted"
+  // would not be enough.
   for (const PersistRecord& record : actions.persist) parts_.journal->append(record);
+  std::optional<std::uint64_t> durable;
+  if (!actions.persist.empty()) {
+    if (options_.defer_journal_sync) {
+      sync_pending_ = true;
+    } else {
+      durable = parts_.journal->sync();
+    }
+  }
   for (const Outgoing& message : actions.send) send(message);
+  for (const Outgoing& message : actions.send_after_persist) send(message);
   // What the core answers to persistence, executions and checkpoints is drained only after the
   // whole committed list: draining it in between could hand out (and execute) later batches
   // before earlier ones.
   Actions follow_up;
-  if (!actions.persist.empty() && options_.defer_journal_sync) {
-    sync_pending_ = true;
-    held_until_synced_.insert(held_until_synced_.end(), actions.send_after_persist.begin(),
-                              actions.send_after_persist.end());
-  } else if (sync_pending_) {
-    // Sent after messages still held would overtake them, and may depend on the same records.
-    held_until_synced_.insert(held_until_synced_.end(), actions.send_after_persist.begin(),
-                              actions.send_after_persist.end());
-  } else if (!actions.persist.empty()) {
-    const std::uint64_t durable = parts_.journal->sync();
-    for (const Outgoing& message : actions.send_after_persist) send(message);
-    protocol_->on_persisted(durable, follow_up);
-  } else {
-    for (const Outgoing& message : actions.send_after_persist) send(message);
-  }
+  if (durable) protocol_->on_persisted(*durable, follow_up);
   for (const CommittedBatch& committed : actions.committed) {
     execute(committed, follow_up);
     if (committed.sequence % options_.checkpoint_interval == 0) take_checkpoint(follow_up);
@@ -312,9 +311,9 @@ void Replica::sync_journal() {
   if (!sync_pending_) return;
   const std::uint64_t durable = parts_.journal->sync();
   sync_pending_ = false;
-  std::vector<Outgoing> released;
+  std::vector<HeldFrame> released;
   released.swap(held_until_synced_);
-  for (const Outgoing& message : released) send(message);
+  for (const HeldFrame& held : released) hand_to_outbox(held.to, held.frame);
   Actions after;
   protocol_->on_persisted(durable, after);
   drain(after);
@@ -338,30 +337,42 @@ void Replica::send(const Outgoing& message) {
 }
 
 void Replica::transmit(const Outgoing& message, bool corrupt_signature) {
-  net::Envelope envelope{{options_.cluster_id, options_.mode, NodeId::replica(options_.self), message.kind},
-                         message.body,
-                         net::NoAuthenticator{}};
-  if (replica_messages_use_macs(options_.mode)) {
-    LOYAL_ASSERT(!corrupt_signature, "Byzantine policies are for pbft only");
-    net::attach_mac_vector(envelope, parts_.send_keys_by_replica);
+  Bytes frame;
+  // A Byzantine policy may have altered the message the core signed, so a faulty replica signs
+  // what it actually sends.
+  if (!message.frame.empty() && !parts_.byzantine) {
+    frame = message.frame;
   } else {
-    net::sign_envelope(envelope, *parts_.signer);
-    if (corrupt_signature) std::get<crypto::Signature>(envelope.authenticator).bytes[0] ^= 0x01;
+    net::Envelope envelope{{options_.cluster_id, options_.mode, NodeId::replica(options_.self), message.kind},
+                           message.body,
+                           net::NoAuthenticator{}};
+    if (replica_messages_use_macs(options_.mode)) {
+      LOYAL_ASSERT(!corrupt_signature, "Byzantine policies are for pbft only");
+      net::attach_mac_vector(envelope, parts_.send_keys_by_replica);
+    } else {
+      net::sign_envelope(envelope, *parts_.signer);
+      if (corrupt_signature) std::get<crypto::Signature>(envelope.authenticator).bytes[0] ^= 0x01;
+    }
+    frame = net::encode_envelope(envelope);
   }
-  const Bytes frame = net::encode_envelope(envelope);
-  protocol_->on_signed(message, frame);
-  auto send_one = [&](ReplicaId to) {
-    parts_.outbox->to_replica(to, frame);
+  LOYAL_ASSERT(message.to == Outgoing::kAllReplicas || (message.to < options_.replica_count && message.to != options_.self),
+               "bad destination");
+  if (sync_pending_) {
+    held_until_synced_.push_back(HeldFrame{message.to, std::move(frame)});
+    return;
+  }
+  hand_to_outbox(message.to, frame);
+}
+
+void Replica::hand_to_outbox(ReplicaId to, const Bytes& frame) {
+  auto send_one = [&](ReplicaId replica) {
+    parts_.outbox->to_replica(replica, frame);
     ++counters_.messages_sent;
     counters_.bytes_sent += frame.size();
   };
-  if (message.to == Outgoing::kAllReplicas) {
-    for (ReplicaId r = 0; r < options_.replica_count; ++r) {
-      if (r != options_.self) send_one(r);
-    }
-  } else {
-    LOYAL_ASSERT(message.to < options_.replica_count && message.to != options_.self, "bad destination");
-    send_one(message.to);
+  if (to != Outgoing::kAllReplicas) return send_one(to);
+  for (ReplicaId r = 0; r < options_.replica_count; ++r) {
+    if (r != options_.self) send_one(r);
   }
 }
 

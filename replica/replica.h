@@ -64,10 +64,11 @@ struct ReplicaOptions {
   // Chunk size served, the largest snapshot accepted (set it to the application's largest
   // snapshot plus the client table), and the ticks before asking the next source.
   StateTransferOptions state_transfer;
-  // Group commit. Off: every drain that persisted records syncs the journal at once (the simulator,
-  // tests). On: records are appended as they come, the messages that wait for them are held, and
-  // one sync_journal() call, made by the runtime after a whole batch of inputs, syncs once for all
-  // of them, releases the held messages and tells the core (Protocol::on_persisted).
+  // Group commit. Off: every drain that persisted records syncs the journal at once (unit tests).
+  // On (the runtime and the simulator): records are appended as they come, every message for a
+  // peer made after the first unsynced append is held, and one sync_journal() call, made after a
+  // whole round of inputs and ticks, syncs once for all of them, releases the held messages in
+  // order and tells the core (Protocol::on_persisted).
   bool defer_journal_sync = false;
 };
 
@@ -177,8 +178,10 @@ class Replica {
   void drain(Actions& actions);
   // Through the Byzantine policy, if any, then transmit().
   void send(const Outgoing& message);
-  // Signs, encodes and hands one message to the outbox.
+  // Authenticates and encodes one message (or takes the frame the core signed), then hands it to
+  // the outbox, or holds it while a sync is pending (durability before visibility).
   void transmit(const Outgoing& message, bool corrupt_signature);
+  void hand_to_outbox(ReplicaId to, const Bytes& frame);
   void execute(const CommittedBatch& committed, Actions& follow_up);
   void reply(ClientId client, std::uint64_t request_number, const Bytes& result);
   void take_checkpoint(Actions& out);
@@ -210,9 +213,14 @@ class Replica {
   StateFetcher fetcher_;
   Sequence last_executed_ = 0;
   Sequence saved_snapshot_ = 0;  // the newest snapshot on stable storage
-  // Group commit (defer_journal_sync): appended records not yet synced, and what waits for them.
+  // Group commit (defer_journal_sync): appended records not yet synced, and every frame for a peer
+  // made since, in order (`to` may be Outgoing::kAllReplicas). Bounded by one round's output.
+  struct HeldFrame {
+    ReplicaId to = Outgoing::kAllReplicas;
+    Bytes frame;
+  };
   bool sync_pending_ = false;
-  std::vector<Outgoing> held_until_synced_;
+  std::vector<HeldFrame> held_until_synced_;
   // Requests this replica proposed that have not executed yet: not proposed twice while in flight.
   std::set<std::pair<ClientId, std::uint64_t>> in_flight_;
   // Digests of the batches this leader proposed that have not executed (BatcherLimits::max_in_flight_batches).

@@ -24,16 +24,17 @@ constexpr std::uint64_t kKeysPerClient = 16;
 
 std::unique_ptr<replica::Protocol> make_core(const BenchClusterOptions& options, ReplicaId self,
                                              const replica::RequestAuthenticator& authenticator,
-                                             const crypto::Verifier& verifier) {
+                                             const crypto::Verifier& verifier, const crypto::Signer& signer) {
   switch (options.mode) {
     case ProtocolMode::pbft: {
       pbft::PbftOptions pbft;
       pbft.self = self;
+      pbft.cluster_id = kClusterId;
       pbft.replica_count = options.replicas;
       pbft.max_faulty = cluster::max_faulty(ProtocolMode::pbft, options.replicas);
       pbft.checkpoint_interval = options.checkpoint_interval;
       pbft.window = 2 * options.checkpoint_interval;  // L = 2K, as PbftOptions' defaults
-      return std::make_unique<pbft::PbftCore>(pbft, authenticator, verifier);
+      return std::make_unique<pbft::PbftCore>(pbft, authenticator, verifier, signer);
     }
     case ProtocolMode::raft: {
       raft::RaftOptions raft;
@@ -137,7 +138,7 @@ struct BenchCluster::Node {
     // the first request alone because the leader is idle would measure another batch size.
     options.batching.cut_when_idle = false;
     replica::ReplicaParts parts{
-        .protocol = make_core(bench, self, request_authenticator, cluster.verifier_),
+        .protocol = make_core(bench, self, request_authenticator, cluster.verifier_, signer),
         .application = std::make_unique<kv::KvStore>(),
         .signer = &signer,
         .verifier = &cluster.verifier_,

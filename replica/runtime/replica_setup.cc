@@ -71,6 +71,7 @@ pbft::PbftOptions pbft_options(const cluster::ClusterConfig& cluster, ReplicaId 
   const cluster::Parameters& p = cluster.parameters;
   pbft::PbftOptions options;
   options.self = self;
+  options.cluster_id = cluster.cluster_id;
   options.replica_count = cluster.replica_count();
   options.max_faulty = cluster::max_faulty(ProtocolMode::pbft, options.replica_count);
   options.checkpoint_interval = p.checkpoint_interval;
@@ -149,7 +150,7 @@ Result<std::unique_ptr<replica::Protocol>> make_protocol(const ProtocolContext& 
     case ProtocolMode::pbft:
       return std::unique_ptr<replica::Protocol>(std::make_unique<pbft::PbftCore>(
           pbft_options(context.cluster, context.self), context.request_authenticator, context.verifier,
-          context.recovered_records));
+          context.signer, context.recovered_records));
     case ProtocolMode::raft:
       return std::unique_ptr<replica::Protocol>(std::make_unique<raft::RaftCore>(
           raft_options(context.cluster, context.self, context.seed), context.recovered_records));
@@ -207,7 +208,7 @@ Status ReplicaSetup::build_protocol(const std::vector<replica::PersistRecord>& r
   std::random_device entropy;
   const std::uint64_t seed = (std::uint64_t{entropy()} << 32) ^ entropy();
   auto protocol = make_protocol(ProtocolContext{cluster_, options_.self, options_.mode, *request_authenticator_,
-                                                *verifier_, recovered_records, seed});
+                                                *verifier_, *signer_, recovered_records, seed});
   if (!protocol) return protocol.error();
   protocol_ = std::move(*protocol);
   return {};

@@ -56,6 +56,7 @@ struct ProtocolContext {
   ProtocolMode mode = ProtocolMode::pbft;
   const replica::RequestAuthenticator& request_authenticator;
   const crypto::Verifier& verifier;
+  const crypto::Signer& signer;  // PBFT signs its own messages (replica/protocol.h, Outgoing::frame)
   // Records a journal recovered at restart, in id order (replica/protocol.h "Restart").
   const std::vector<replica::PersistRecord>& recovered_records;
   // For a core that draws randomness from a seeded Prng (Raft's election timeouts). Fresh from the

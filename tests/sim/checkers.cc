@@ -26,6 +26,11 @@ std::string to_string(const LogPosition& position) {
   return "sequence " + std::to_string(position.sequence) + " position " + std::to_string(position.index);
 }
 
+void Checkers::on_sent_before_durable(ReplicaId replica, std::size_t unsynced) {
+  violation("durability", "replica " + std::to_string(replica) + " sent a frame to a peer with " +
+                              std::to_string(unsynced) + " journal records not yet durable");
+}
+
 void Checkers::violation(std::string property, std::string details) {
   violations_.push_back(Violation{std::move(property), now_, std::move(details)});
 }

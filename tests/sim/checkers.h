@@ -17,7 +17,9 @@
 //    earlier in the log than B;
 //  - integrity: replicas execute only requests that clients submitted;
 //  - progress: in the liveness phase, completed operations increase at least every
-//    `progress_bound_ticks`.
+//    `progress_bound_ticks`;
+//  - durability: no frame leaves a replica for a peer while a record its journal appended is not
+//    durable yet (durability before visibility; fed by the simulated outbox, sim_replica.h).
 // Only correct replicas are judged: what a replica marked Byzantine executes and checkpoints is
 // ignored, so the log that clients' completions are judged against is the correct replicas' log.
 // A crashed replica is correct up to its crash (after which it executes nothing). Completions need
@@ -83,6 +85,9 @@ class Checkers final : public replica::ReplicaObserver {
   void check_progress(Tick now);
 
   const std::vector<Violation>& violations() const { return violations_; }
+  // Replica `replica` handed a frame for a peer to the network while `unsynced` records its
+  // journal appended were not yet durable.
+  void on_sent_before_durable(ReplicaId replica, std::size_t unsynced);
   // A violation found by a mode's own checkers (raft_checkers.h, paxos_checkers.h), at the
   // current tick.
   void report_violation(std::string property, std::string details) {

@@ -14,20 +14,22 @@ namespace {
 constexpr std::uint64_t kRaftSeedSalt = 0x7261'6674'7469'6d65ULL;
 constexpr std::uint64_t kPaxosSeedSalt = 0x7061'786f'7374'696dULL;
 
-ProtocolFactory pbft_factory(const SimOptions& options, const crypto::Verifier& verifier) {
+ProtocolFactory pbft_factory(const SimOptions& options, const SimCrypto& crypto) {
   pbft::PbftOptions pbft_options;
+  pbft_options.cluster_id = kSimClusterId;
   pbft_options.replica_count = options.replicas;
   pbft_options.max_faulty = cluster::max_faulty(ProtocolMode::pbft, options.replicas);
   pbft_options.checkpoint_interval = options.checkpoint_interval;
   pbft_options.window = options.window;
   pbft_options.retransmit_ticks = options.retransmit_ticks;
   pbft_options.max_batch_requests = options.batch_max_requests;
-  return [pbft_options, &verifier](
+  return [pbft_options, &crypto](
              ReplicaId self, const replica::RequestAuthenticator& authenticator,
              const std::vector<replica::PersistRecord>& recovered) -> std::unique_ptr<replica::Protocol> {
     pbft::PbftOptions mine = pbft_options;
     mine.self = self;
-    return std::make_unique<pbft::PbftCore>(mine, authenticator, verifier, recovered);
+    return std::make_unique<pbft::PbftCore>(mine, authenticator, crypto.verifier(),
+                                            crypto.signer(NodeId::replica(self)), recovered);
   };
 }
 
@@ -86,10 +88,10 @@ std::optional<std::string> protocol_unavailable(const SimOptions& options) {
   return std::nullopt;
 }
 
-ProtocolFactory protocol_factory(const SimOptions& options, const crypto::Verifier& verifier) {
+ProtocolFactory protocol_factory(const SimOptions& options, const SimCrypto& crypto) {
   LOYAL_ASSERT(!protocol_unavailable(options), "only available protocols have a factory");
   switch (options.protocol) {
-    case ProtocolMode::pbft: return pbft_factory(options, verifier);
+    case ProtocolMode::pbft: return pbft_factory(options, crypto);
     case ProtocolMode::raft: return raft_factory(options);
     case ProtocolMode::paxos: return paxos_factory(options);
   }

@@ -13,6 +13,9 @@
 
 namespace loyal::sim {
 
+// The cluster id of every simulated run: in each envelope, and in what PBFT cores sign.
+inline constexpr std::uint64_t kSimClusterId = 0x10'7a1;
+
 // Raft and Multi-Paxos timing in simulator ticks. A frame takes kSteadyLatencyTicks (2) without
 // faults and up to about +100 in the long tail, so a heartbeat every 20 ticks reaches followers
 // several times within the shortest election timeout even with loss, and the 150-tick spread of
@@ -27,10 +30,11 @@ static_assert(kSimElectionTimeoutMinTicks < kSimElectionTimeoutMaxTicks, "random
 // Byzantine replicas for a crash-tolerant mode), or nothing.
 std::optional<std::string> protocol_unavailable(const SimOptions& options);
 
-// Precondition: !protocol_unavailable(options). `verifier` checks the signed evidence inside
-// PBFT messages (VIEW-CHANGE, NEW-VIEW); it must outlive every core the factory makes. The cores'
+// Precondition: !protocol_unavailable(options). `crypto` signs each PBFT core's own messages and
+// checks the signed evidence inside PBFT messages (VIEW-CHANGE, NEW-VIEW); it must outlive every
+// core the factory makes. The cores'
 // Prngs are seeded from options.seed (each core mixes in its replica id), so a run replays.
-ProtocolFactory protocol_factory(const SimOptions& options, const crypto::Verifier& verifier);
+ProtocolFactory protocol_factory(const SimOptions& options, const SimCrypto& crypto);
 
 // The replica that leads when a run starts: PBFT's primary of view 0. Raft and Multi-Paxos elect
 // their first leader, so none leads at tick 0 (nothing).

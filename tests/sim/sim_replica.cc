@@ -5,16 +5,29 @@
 
 namespace loyal::sim {
 
+namespace {
+
+// Each sync may free a batch slot and propose one batch more; more than this in one round means
+// the pipeline keeps appending without end.
+constexpr int kMaxSyncsPerRound = 1 << 16;
+
+replica::ReplicaOptions with_group_commit(replica::ReplicaOptions options) {
+  options.defer_journal_sync = true;
+  return options;
+}
+
+}  // namespace
+
 SimReplica::SimReplica(const replica::ReplicaOptions& options, cluster::ClientAuth client_auth,
                        const SimCrypto& crypto, const ProtocolFactory& make_protocol, SimNetwork& network,
-                       const Tick& clock, replica::ReplicaObserver* observer,
+                       const Tick& clock, Checkers* checkers,
                        std::unique_ptr<replica::ByzantinePolicy> byzantine)
-    : options_(options),
+    : options_(with_group_commit(options)),
       make_protocol_(make_protocol),
-      observer_(observer),
+      observer_(checkers),
       crypto_(crypto),
       byzantine_policy_(std::move(byzantine)),
-      outbox_(network, clock, options.self),
+      outbox_(network, clock, options.self, journal_, checkers),
       request_authenticator_(options.cluster_id, options.mode, options.self, client_auth, crypto.verifier(),
                              crypto.keys().clients_to_replica(options.self)) {
   build({});
@@ -47,7 +60,14 @@ void SimReplica::on_frame(ByteView frame) {
 }
 
 void SimReplica::on_tick() {
-  if (!crashed_) replica_->on_tick();
+  if (crashed_) return;
+  replica_->on_tick();
+  // The runtime loops without waiting while a sync is pending (what a sync releases may propose
+  // and append again); here the round ends once nothing is pending.
+  for (int syncs = 0; replica_->sync_pending(); ++syncs) {
+    LOYAL_ASSERT(syncs < kMaxSyncsPerRound, "a round's syncs settle");
+    replica_->sync_journal();
+  }
 }
 
 void SimReplica::crash(Prng& prng) {

@@ -1,7 +1,7 @@
 #pragma once
 // One simulated replica: the real replica::Replica pipeline with the real protocol core and the
 // real key-value store, wired to the simulated network and an in-memory journal (the same record
-// framing and recovery as the file journal). A crashed replica receives nothing and is not ticked;
+// framing and recovery as the file journal), with group commit as in the runtime. A crashed replica receives nothing and is not ticked;
 // its journal loses what was not synced. A restart builds a new pipeline and core from what the
 // journal recovered (restart()) or from nothing (restart_wiped(): a replaced disk).
 //
@@ -16,6 +16,7 @@
 
 #include "replica/journal/memory_journal.h"
 #include "replica/replica.h"
+#include "tests/sim/checkers.h"
 #include "tests/sim/sim_crypto.h"
 #include "tests/sim/sim_network.h"
 
@@ -29,11 +30,17 @@ using ProtocolFactory = std::function<std::unique_ptr<replica::Protocol>(
     const std::vector<replica::PersistRecord>& recovered)>;
 
 // The Outbox of one replica: every frame goes into the simulated network, stamped with the tick.
+// It is also the durability checker: a frame for a peer that leaves while the replica's journal
+// holds unsynced records is reported to `checkers` (nullptr: not checked).
 class NetworkOutbox final : public replica::Outbox {
  public:
-  NetworkOutbox(SimNetwork& network, const Tick& clock, ReplicaId self)
-      : network_(network), clock_(clock), self_(NodeId::replica(self)) {}
+  NetworkOutbox(SimNetwork& network, const Tick& clock, ReplicaId self, const journal::MemoryJournal& journal,
+                Checkers* checkers)
+      : network_(network), clock_(clock), self_(NodeId::replica(self)), journal_(journal), checkers_(checkers) {}
   void to_replica(ReplicaId replica, ByteView frame) override {
+    if (checkers_ != nullptr && journal_.unsynced_records() > 0) {
+      checkers_->on_sent_before_durable(self_.index, journal_.unsynced_records());
+    }
     network_.send(clock_, self_, NodeId::replica(replica), frame);
   }
   void to_client(ClientId client, ByteView frame) override {
@@ -44,14 +51,20 @@ class NetworkOutbox final : public replica::Outbox {
   SimNetwork& network_;
   const Tick& clock_;
   NodeId self_;
+  const journal::MemoryJournal& journal_;
+  Checkers* checkers_;
 };
 
 class SimReplica {
  public:
   SimReplica(const replica::ReplicaOptions& options, cluster::ClientAuth client_auth, const SimCrypto& crypto,
              const ProtocolFactory& make_protocol, SimNetwork& network, const Tick& clock,
-             replica::ReplicaObserver* observer, std::unique_ptr<replica::ByzantinePolicy> byzantine = nullptr);
+             Checkers* checkers, std::unique_ptr<replica::ByzantinePolicy> byzantine = nullptr);
 
+  // One round, as the runtime runs it (replica/runtime/replica_process.cc): the frames that
+  // arrived, then on_tick(), which ends the round with the journal's group commit (one sync, and
+  // only then the messages the round made leave). A crash between them loses the round's records
+  // and its held messages.
   void on_frame(ByteView frame);
   void on_tick();
   // The process stops: unsynced journal records are lost, the last one possibly torn.
@@ -72,7 +85,7 @@ class SimReplica {
 
   replica::ReplicaOptions options_;
   ProtocolFactory make_protocol_;
-  replica::ReplicaObserver* observer_;
+  Checkers* observer_;
   const SimCrypto& crypto_;
   std::unique_ptr<replica::ByzantinePolicy> byzantine_policy_;  // until the first build
   NetworkOutbox outbox_;

@@ -18,8 +18,6 @@ namespace loyal::sim {
 
 namespace {
 
-constexpr std::uint64_t kClusterId = 0x10'7a1;
-
 class Simulation {
  public:
   Simulation(const SimOptions& options, std::ostream* trace);
@@ -69,11 +67,11 @@ Simulation::Simulation(const SimOptions& options, std::ostream* trace)
       checkers_(options.progress_bound_ticks),
       raft_checkers_(checkers_),
       paxos_checkers_(checkers_) {
-  ProtocolFactory make_protocol = protocol_factory(options, crypto_.verifier());
+  ProtocolFactory make_protocol = protocol_factory(options, crypto_);
   if (options.test.corrupt_batch) make_protocol = with_batch_corruption(make_protocol, *options.test.corrupt_batch);
 
   replica::ReplicaOptions replica_options;
-  replica_options.cluster_id = kClusterId;
+  replica_options.cluster_id = kSimClusterId;
   replica_options.mode = options.protocol;
   replica_options.replica_count = options.replicas;
   replica_options.client_count = options.clients;
@@ -103,7 +101,7 @@ Simulation::Simulation(const SimOptions& options, std::ostream* trace)
   }
 
   client::ClientOptions client_options;
-  client_options.cluster_id = kClusterId;
+  client_options.cluster_id = kSimClusterId;
   client_options.mode = options.protocol;
   client_options.replica_count = options.replicas;
   client_options.max_faulty = cluster::max_faulty(options.protocol, options.replicas);
@@ -248,9 +246,22 @@ SimResult Simulation::run() {
   std::size_t next_event = 0;
   for (now_ = 1; now_ <= options_.ticks; ++now_) {
     checkers_.set_now(now_);
-    while (next_event < plan_.events.size() && plan_.events[next_event].at == now_) apply(plan_.events[next_event++]);
+    // Crashes land in the middle of the victim's round: after it handled this tick's frames and
+    // before the tick that ends the round with its sync, so the round's records are lost and its
+    // held messages never leave (the worst moment for durability before visibility).
+    std::vector<FaultEvent> crashes;
+    for (; next_event < plan_.events.size() && plan_.events[next_event].at == now_; ++next_event) {
+      const FaultEvent& event = plan_.events[next_event];
+      const bool crash = event.kind == FaultEvent::Kind::crash || event.kind == FaultEvent::Kind::crash_leader;
+      if (crash) {
+        crashes.push_back(event);
+      } else {
+        apply(event);
+      }
+    }
     if (now_ == plan_.liveness_phase_start) begin_liveness_phase();
     while (std::optional<Delivery> delivery = network_.next_due(now_)) deliver(std::move(*delivery));
+    for (const FaultEvent& event : crashes) apply(event);
     for (auto& replica : replicas_) replica->on_tick();
     const bool submit_new = now_ + options_.test.quiet_final_ticks <= options_.ticks;
     for (auto& client : clients_) client->on_tick(now_, submit_new);

@@ -12,7 +12,7 @@ namespace loyal::pbft::testing {
 class CoreTest : public ::testing::Test {
  protected:
   explicit CoreTest(ReplicaId self = 1)
-      : self_(self), core_(small_options(self), keys_.authenticator(self), keys_.verifier()) {}
+      : self_(self), core_(small_options(self), keys_.authenticator(self), keys_.verifier(), keys_.signer(self)) {}
 
   Delivery from(ReplicaId sender, net::MessageKind kind, const Bytes& body) {
     return deliver(core_, keys_, keys_.frame(sender, kind, body));

@@ -35,6 +35,7 @@ std::vector<crypto::Ed25519Signer> signers(std::uint8_t seed_base, std::uint32_t
 PbftOptions small_options(ReplicaId self, std::uint32_t replica_count, std::uint32_t max_faulty) {
   PbftOptions options;
   options.self = self;
+  options.cluster_id = kClusterId;
   options.replica_count = replica_count;
   options.max_faulty = max_faulty;
   options.checkpoint_interval = 4;

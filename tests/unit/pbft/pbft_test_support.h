@@ -39,6 +39,7 @@ class TestKeys {
 
   std::uint32_t replica_count() const { return static_cast<std::uint32_t>(replica_signers_.size()); }
   const crypto::Verifier& verifier() const { return verifier_; }
+  const crypto::Signer& signer(ReplicaId replica) const { return replica_signers_[replica]; }
   const replica::RequestAuthenticator& authenticator(ReplicaId replica) const { return *authenticators_[replica]; }
   net::DecodeContext decode_context() const;
 

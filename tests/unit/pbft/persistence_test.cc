@@ -19,7 +19,7 @@ class PersistenceTest : public CoreTest {
     records_.insert(records_.end(), actions.persist.begin(), actions.persist.end());
   }
   PbftCore restarted() const {
-    return PbftCore(small_options(self_), keys_.authenticator(self_), keys_.verifier(), records_);
+    return PbftCore(small_options(self_), keys_.authenticator(self_), keys_.verifier(), keys_.signer(self_), records_);
   }
 
   std::vector<replica::PersistRecord> records_;
@@ -54,8 +54,11 @@ TEST_F(PersistenceTest, ACommitLeavesOnlyAfterThePreparedCertificateIsPersisted)
   EXPECT_EQ(prepared.actions.send_after_persist[0].kind, MessageKind::pbft_commit);
   const SlotRecord record = std::get<SlotRecord>(decode_record(prepared.actions.persist[0]));
   EXPECT_TRUE(record.prepared);
-  ASSERT_EQ(record.prepare_senders, std::vector<ReplicaId>{other_backups()[0]});
-  EXPECT_EQ(record.prepare_frames[0], keys_.frame(other_backups()[0], MessageKind::pbft_prepare, prepare_body(0, 1, batch.digest)));
+  // The certificate's PREPAREs, this replica's own among them: restarted, it still proves it.
+  ASSERT_EQ(record.prepare_senders, (std::vector<ReplicaId>{self_, other_backups()[0]}));
+  const Bytes prepare = prepare_body(0, 1, batch.digest);
+  EXPECT_EQ(record.prepare_frames[0], keys_.frame(self_, MessageKind::pbft_prepare, prepare));
+  EXPECT_EQ(record.prepare_frames[1], keys_.frame(other_backups()[0], MessageKind::pbft_prepare, prepare));
   EXPECT_TRUE(record.batch.empty() && record.pre_prepare_frame.empty()) << "the first record holds them, once";
 }
 
@@ -184,7 +187,7 @@ TEST_F(PersistenceTest, AStableCheckpointRestatesTheViewAndLetsOlderRecordsGo) {
   for (const auto& record : records_) {
     if (record.id >= *stable.actions.discard_records_before) kept.push_back(record);
   }
-  PbftCore again(small_options(self_), keys_.authenticator(self_), keys_.verifier(), kept);
+  PbftCore again(small_options(self_), keys_.authenticator(self_), keys_.verifier(), keys_.signer(self_), kept);
   replica::Actions installed;
   again.on_state_installed(4, digest, installed);
   EXPECT_EQ(again.low_watermark(), 4u);

@@ -215,7 +215,7 @@ class TwinCluster {
       const ReplicaId id = node < 4 ? static_cast<ReplicaId>(node) : twins_[node - 4];
       Node added;
       added.id = id;
-      added.core = std::make_unique<PbftCore>(small_options(id), keys_.authenticator(id), keys_.verifier());
+      added.core = std::make_unique<PbftCore>(small_options(id), keys_.authenticator(id), keys_.verifier(), keys_.signer(id));
       nodes_.push_back(std::move(added));
     }
   }
@@ -336,8 +336,7 @@ class TwinCluster {
   void handle(std::size_t node, replica::Actions actions) {
     Node& self = nodes_[node];
     for (const replica::Outgoing& outgoing : sent_messages(actions)) {
-      const Bytes frame = keys_.frame(self.id, outgoing.kind, outgoing.body);
-      self.core->on_signed(outgoing, frame);
+      const Bytes& frame = outgoing.frame;
       const View view = self.core->view();
       for (std::size_t to = 0; to < nodes_.size(); ++to) {
         if (nodes_[to].id == self.id) continue;

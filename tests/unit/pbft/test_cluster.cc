@@ -55,7 +55,7 @@ TestCluster::TestCluster(std::uint32_t replica_count, std::uint32_t max_faulty)
   for (ReplicaId replica = 0; replica < replica_count; ++replica) {
     cores_.push_back(
         std::make_unique<PbftCore>(small_options(replica, replica_count, max_faulty), keys_.authenticator(replica),
-                                   keys_.verifier()));
+                                   keys_.verifier(), keys_.signer(replica)));
   }
 }
 
@@ -185,8 +185,7 @@ void TestCluster::send(ReplicaId from, const replica::Outgoing& outgoing) {
   if (behaviour_[from] == Behaviour::garbage) {
     frames = garbage_frames(from, outgoing);
   } else {
-    frames.push_back(keys_.frame(from, outgoing.kind, outgoing.body));
-    cores_[from]->on_signed(outgoing, frames.back());
+    frames.push_back(outgoing.frame);
   }
   for (ReplicaId to = 0; to < cores_.size(); ++to) {
     if (to == from || (outgoing.to != replica::Outgoing::kAllReplicas && outgoing.to != to)) continue;
