@@ -76,8 +76,11 @@ bool PbftCore::redundant(const net::Envelope& envelope) const {
   if (found == log_.end()) return false;
   const Slot& slot = found->second;
   // One vote per sender per view: the same digest again is a duplicate, another one is evidence.
+  // A duplicate for a slot committed-local here is a retransmission from a replica that has not
+  // committed it: on_message answers it (PbftCore::help_lagging), so it is verified first.
   if (const std::optional<crypto::Digest> earlier =
           vote_digest(prepare ? slot.prepares : slot.commits, view_, envelope.header.sender.index)) {
+    if (*earlier == fields->digest && slot.committed_local) return false;
     return *earlier == fields->digest && skip(prepare ? reason::kDuplicatePrepare : reason::kDuplicateCommit);
   }
   // A first vote from this sender, for the batch the slot already holds with enough votes.

@@ -131,6 +131,8 @@ void PbftCore::on_view_change(const ViewChangeMessage& message, replica::Actions
   if (known != view_changes_.end() && known->second.view >= view_change.view) {
     return ignore(reason::kStaleViewChange);
   }
+  complete_stable_proof(view_change.stable_sequence, view_change.stable_digest, view_change.checkpoint_signers,
+                        view_change.checkpoint_proof, out);
   view_changes_.insert_or_assign(view_change.sender, view_change);
   join_higher_view(out);
   check_view_change_quorum(out);
@@ -238,6 +240,7 @@ void PbftCore::install_view(View view, const NewViewPlan& plan, replica::Actions
 // The new view starts at min-s. A replica that has that checkpoint makes it stable; one that does
 // not fetch it.
 void PbftCore::adopt_checkpoint(const NewViewPlan& plan, replica::Actions& out) {
+  complete_stable_proof(plan.min_s, plan.min_s_digest, plan.checkpoint_signers, plan.checkpoint_proof, out);
   if (plan.min_s <= low_watermark_) return;
   CheckpointCertificate certificate{plan.min_s, plan.min_s_digest, {}, {}, false};
   for (std::size_t i = 0; i < plan.checkpoint_signers.size(); ++i) {
