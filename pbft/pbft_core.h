@@ -92,6 +92,8 @@ class PbftCore final : public replica::Protocol {
   void on_message(const replica::ValidatedMessage& message, replica::Actions& out) override;
   // PRE-PREPAREs, PREPAREs and COMMITs on_message() would ignore (pbft_core_redundancy.cc).
   bool redundant(const net::Envelope& envelope) const override;
+  // VIEW-CHANGEs and NEW-VIEWs on_message() would ignore (pbft_core_redundancy.cc).
+  bool redundant_view_message(const net::Envelope& envelope) const;
   bool can_propose() const override;
   void propose(Bytes batch, const crypto::Digest& digest, replica::Actions& out) override;
   void on_tick(replica::Actions& out) override;
@@ -230,6 +232,9 @@ class PbftCore final : public replica::Protocol {
   Bytes own_view_change_body_;
   Bytes new_view_body_;              // the NEW-VIEW this replica sent as primary of view_
   Bytes new_view_frame_;             // ... and its signed frame
+  // When the NEW-VIEW was last re-sent to each replica that asked with a stale VIEW-CHANGE: at most
+  // once per retransmission period each, however often it asks (at most n entries).
+  std::map<ReplicaId, replica::Tick> new_view_resent_at_;
   std::map<Sequence, Bytes> own_checkpoint_frames_;  // signed own CHECKPOINTs at or above h
   Equivocations equivocations_;
   Sequence low_watermark_ = 0;     // h: the last stable checkpoint

@@ -67,6 +67,7 @@ void PbftCore::start_view_change(View view, replica::Actions& out) {
   view_change_deadline_.reset();
   new_view_body_.clear();
   new_view_frame_.clear();
+  new_view_resent_at_.clear();
   make_own_view_change();
   for (auto it = view_changes_.begin(); it != view_changes_.end();) {
     it = it->second.view < view_ ? view_changes_.erase(it) : std::next(it);
@@ -122,8 +123,12 @@ void PbftCore::on_view_change(const ViewChangeMessage& message, replica::Actions
   if (view_change.view < view_ || (view_change.view == view_ && view_active_)) {
     // The sender has not seen the NEW-VIEW of a view this replica leads: it may have been lost.
     if (view_active_ && options_.self == primary() && !new_view_frame_.empty()) {
-      out.send.push_back(
-          replica::Outgoing{view_change.sender, net::MessageKind::pbft_new_view, new_view_body_, new_view_frame_});
+      const auto [resent, first] = new_view_resent_at_.try_emplace(view_change.sender, now_);
+      if (first || now_ >= resent->second + options_.retransmit_ticks) {
+        resent->second = now_;
+        out.send.push_back(
+            replica::Outgoing{view_change.sender, net::MessageKind::pbft_new_view, new_view_body_, new_view_frame_});
+      }
     }
     return ignore(reason::kStaleViewChange);
   }
