@@ -34,46 +34,23 @@ void CorruptCheckpointPolicy::rewrite(const Outgoing& message, Tick, std::vector
 void CorruptCheckpointPolicy::on_tick(Tick, std::vector<ByzantineSend>&) {}
 
 void ForgeViewChangePolicy::rewrite(const Outgoing& message, Tick, std::vector<ByzantineSend>& out) {
-  if (message.kind != net::MessageKind::pbft_view_change) {
-    out.push_back({message});
-    return;
-  }
-  // The core's own VIEW-CHANGE: its lists are bounded by n and L, both within these.
-  constexpr std::uint32_t kMaxList = std::max(cluster::kMaxReplicas, cluster::kMaxWindow);
-  auto decoded = decode_view_change(message.body, limits_, kMaxList);
-  auto* view_change = std::get_if<ViewChange>(&decoded);
-  if (view_change == nullptr) {
-    out.push_back({message});
-    return;
-  }
-  for (PreparedCertificateFrames& certificate : view_change->prepared) {
-    if (certificate.prepares.empty()) continue;
-    certificate.prepares.assign(certificate.prepares.size(), certificate.prepares.front());
-  }
-  const PrePrepare forged{view_change->view, view_change->stable_sequence + 1, crypto::sha256(empty_batch()),
-                          empty_batch()};
-  if (view_change->prepared.size() < kMaxList) {
-    view_change->prepared.push_back({encode_pre_prepare(forged), {}});
-  }
-  out.push_back({Outgoing{message.to, message.kind, encode_view_change(*view_change)}});
+  out.push_back({edit_view_change(message, limits_, [](ViewChange& view_change) {
+    for (PreparedCertificateFrames& certificate : view_change.prepared) {
+      if (certificate.prepares.empty()) continue;
+      certificate.prepares.assign(certificate.prepares.size(), certificate.prepares.front());
+    }
+    const PrePrepare forged{view_change.view, view_change.stable_sequence + 1, crypto::sha256(empty_batch()),
+                            empty_batch()};
+    if (view_change.prepared.size() < kMaxViewChangeList) {
+      view_change.prepared.push_back({encode_pre_prepare(forged), {}});
+    }
+  })});
 }
 
 void ForgeViewChangePolicy::on_tick(Tick, std::vector<ByzantineSend>&) {}
 
 void HideCertificatesPolicy::rewrite(const Outgoing& message, Tick, std::vector<ByzantineSend>& out) {
-  if (message.kind != net::MessageKind::pbft_view_change) {
-    out.push_back({message});
-    return;
-  }
-  constexpr std::uint32_t kMaxList = std::max(cluster::kMaxReplicas, cluster::kMaxWindow);
-  auto decoded = decode_view_change(message.body, limits_, kMaxList);
-  auto* view_change = std::get_if<ViewChange>(&decoded);
-  if (view_change == nullptr) {
-    out.push_back({message});
-    return;
-  }
-  view_change->prepared.clear();
-  out.push_back({Outgoing{message.to, message.kind, encode_view_change(*view_change)}});
+  out.push_back({edit_view_change(message, limits_, [](ViewChange& view_change) { view_change.prepared.clear(); })});
 }
 
 void HideCertificatesPolicy::on_tick(Tick, std::vector<ByzantineSend>&) {}

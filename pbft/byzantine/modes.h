@@ -3,16 +3,19 @@
 // for taking the core's messages apart and putting them back together. Internal to this folder:
 // callers select modes by name.
 
+#include <algorithm>
 #include <cstdint>
 #include <deque>
 #include <optional>
 #include <string_view>
 #include <vector>
 
+#include "cluster/cluster_config.h"
 #include "common/prng.h"
 #include "crypto/digest.h"
 #include "pbft/byzantine/byzantine_policy.h"
 #include "pbft/messages.h"
+#include "pbft/view_change.h"
 #include "replica/protocol.h"
 
 namespace loyal::pbft::byzantine {
@@ -41,6 +44,19 @@ struct VoteFields {
 std::optional<VoteFields> decode_vote_fields(const Outgoing& message, const net::DecodeLimits& limits);
 // `message` with its body re-encoded from `fields` (same destination and kind).
 Outgoing with_vote_fields(const Outgoing& message, const VoteFields& fields);
+// The core's own VIEW-CHANGE lists are bounded by n and L, both within this.
+inline constexpr std::uint32_t kMaxViewChangeList = std::max(cluster::kMaxReplicas, cluster::kMaxWindow);
+// `message` with its VIEW-CHANGE body decoded, changed by `edit` and re-encoded; anything else (or
+// a body that does not decode) unchanged.
+template <typename Edit>
+Outgoing edit_view_change(const Outgoing& message, const net::DecodeLimits& limits, Edit edit) {
+  if (message.kind != net::MessageKind::pbft_view_change) return message;
+  auto decoded = decode_view_change(message.body, limits, kMaxViewChangeList);
+  auto* view_change = std::get_if<ViewChange>(&decoded);
+  if (view_change == nullptr) return message;
+  edit(*view_change);
+  return Outgoing{message.to, message.kind, encode_view_change(*view_change)};
+}
 
 // ---- silent, withhold, bad-signature (silence_modes.cc) --------------------------------------
 

@@ -18,18 +18,9 @@ namespace {
 
 using net::MessageKind;
 
-class CertificateSurvivalTest : public CoreTest {
+class CertificateSurvivalTest : public RestartableCoreTest {
  protected:
-  explicit CertificateSurvivalTest(ReplicaId self = 1) : CoreTest(self) {}
-
-  // Keeps every record the core asked to persist, as a journal would once synced.
-  void keep(const replica::Actions& actions) {
-    records_.insert(records_.end(), actions.persist.begin(), actions.persist.end());
-  }
-  std::unique_ptr<PbftCore> restarted() const {
-    return std::make_unique<PbftCore>(small_options(self_), keys_.authenticator(self_), keys_.verifier(),
-                                      keys_.signer(self_), records_);
-  }
+  explicit CertificateSurvivalTest(ReplicaId self = 1) : RestartableCoreTest(self) {}
 
   EvidenceContext context() const { return EvidenceContext{keys_.decode_context(), 3, 8, 4, &keys_.verifier()}; }
 
@@ -95,8 +86,6 @@ class CertificateSurvivalTest : public CoreTest {
     EXPECT_EQ(view_change.certificates[0].view, view);
     EXPECT_EQ(view_change.certificates[0].digest, digest);
   }
-
-  std::vector<replica::PersistRecord> records_;
 };
 
 // Failed on main before the fix: the backup's own PREPARE frame was left out of its records.

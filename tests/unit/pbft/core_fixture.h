@@ -4,6 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include <memory>
+#include <vector>
+
 #include "pbft/drop_reasons.h"
 #include "pbft_test_support.h"
 
@@ -73,6 +76,25 @@ class CoreTest : public ::testing::Test {
   ReplicaId self_;
   TestKeys keys_{4};
   PbftCore core_;
+};
+
+// A CoreTest whose core can be restarted from the records it asked to persist, as the pipeline
+// restarts one from its journal.
+class RestartableCoreTest : public CoreTest {
+ protected:
+  explicit RestartableCoreTest(ReplicaId self = 1) : CoreTest(self) {}
+
+  // Keeps every record the core asked to persist, as a journal would once synced.
+  void keep(const replica::Actions& actions) {
+    records_.insert(records_.end(), actions.persist.begin(), actions.persist.end());
+  }
+  std::unique_ptr<PbftCore> restarted(const std::vector<replica::PersistRecord>& records) const {
+    return std::make_unique<PbftCore>(small_options(self_), keys_.authenticator(self_), keys_.verifier(),
+                                      keys_.signer(self_), records);
+  }
+  std::unique_ptr<PbftCore> restarted() const { return restarted(records_); }
+
+  std::vector<replica::PersistRecord> records_;
 };
 
 }  // namespace loyal::pbft::testing

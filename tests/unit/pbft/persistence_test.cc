@@ -10,19 +10,9 @@ namespace {
 
 using net::MessageKind;
 
-class PersistenceTest : public CoreTest {
+class PersistenceTest : public RestartableCoreTest {
  protected:
-  explicit PersistenceTest(ReplicaId self = 1) : CoreTest(self) {}
-
-  // Keeps every record the core asked to persist, as a journal would.
-  void keep(const replica::Actions& actions) {
-    records_.insert(records_.end(), actions.persist.begin(), actions.persist.end());
-  }
-  PbftCore restarted() const {
-    return PbftCore(small_options(self_), keys_.authenticator(self_), keys_.verifier(), keys_.signer(self_), records_);
-  }
-
-  std::vector<replica::PersistRecord> records_;
+  explicit PersistenceTest(ReplicaId self = 1) : RestartableCoreTest(self) {}
 };
 
 class PrimaryPersistenceTest : public PersistenceTest {
@@ -68,7 +58,8 @@ TEST_F(PersistenceTest, RecordIdsIncreaseByOneAndContinueAfterARestart) {
   ASSERT_EQ(records_.size(), 2u);
   EXPECT_EQ(records_[0].id, 1u);
   EXPECT_EQ(records_[1].id, 2u);
-  PbftCore again = restarted();
+  const std::unique_ptr<PbftCore> restarted_core = restarted();
+  PbftCore& again = *restarted_core;
   replica::Actions actions;
   Delivery delivery = deliver(again, keys_, keys_.frame(0, MessageKind::pbft_pre_prepare, pre_prepare_body(0, 3, batch_for(3))));
   ASSERT_EQ(delivery.actions.persist.size(), 1u);
@@ -78,7 +69,8 @@ TEST_F(PersistenceTest, RecordIdsIncreaseByOneAndContinueAfterARestart) {
 TEST_F(PersistenceTest, ARestartedBackupNeverPreparesAnotherBatchWhereItPreparedOne) {
   const TestBatch first = batch_for(1);
   keep(pre_prepare(1, first).actions);
-  PbftCore again = restarted();
+  const std::unique_ptr<PbftCore> restarted_core = restarted();
+  PbftCore& again = *restarted_core;
   const Slot* slot = again.slot(1);
   ASSERT_NE(slot, nullptr);
   ASSERT_TRUE(slot->pre_prepare);
@@ -97,7 +89,8 @@ TEST_F(PersistenceTest, ARestartedBackupResendsItsVotesAndKeepsItsPreparedCertif
   const TestBatch batch = batch_for(1);
   keep(pre_prepare(1, batch).actions);
   keep(prepare(other_backups()[0], 1, batch.digest).actions);
-  PbftCore again = restarted();
+  const std::unique_ptr<PbftCore> restarted_core = restarted();
+  PbftCore& again = *restarted_core;
   const Slot* slot = again.slot(1);
   ASSERT_NE(slot, nullptr);
   ASSERT_TRUE(slot->last_prepared);
@@ -126,7 +119,8 @@ TEST_F(PrimaryPersistenceTest, ARestartedPrimaryNeverAssignsASequenceNumberTwice
     EXPECT_TRUE(proposed.send.empty()) << "the PRE-PREPARE waits for its record";
     keep(proposed);
   }
-  PbftCore again = restarted();
+  const std::unique_ptr<PbftCore> restarted_core = restarted();
+  PbftCore& again = *restarted_core;
   ASSERT_TRUE(again.can_propose());
   const TestBatch next = batch_for(9);
   replica::Actions proposed;
@@ -149,7 +143,8 @@ TEST_F(PersistenceTest, AReplicaRestartedDuringAViewChangeStaysInItAndSendsItsVi
   ASSERT_FALSE(sent_of_kind(view_change, MessageKind::pbft_view_change).empty())
       << "the VIEW-CHANGE waits for the view record";
 
-  PbftCore again = restarted();
+  const std::unique_ptr<PbftCore> restarted_core = restarted();
+  PbftCore& again = *restarted_core;
   EXPECT_EQ(again.view(), 1u);
   EXPECT_TRUE(again.in_view_change());
   EXPECT_FALSE(again.status().leader) << "no leader while the view change is under way";
@@ -187,7 +182,8 @@ TEST_F(PersistenceTest, AStableCheckpointRestatesTheViewAndLetsOlderRecordsGo) {
   for (const auto& record : records_) {
     if (record.id >= *stable.actions.discard_records_before) kept.push_back(record);
   }
-  PbftCore again(small_options(self_), keys_.authenticator(self_), keys_.verifier(), keys_.signer(self_), kept);
+  const std::unique_ptr<PbftCore> restarted_core = restarted(kept);
+  PbftCore& again = *restarted_core;
   replica::Actions installed;
   again.on_state_installed(4, digest, installed);
   EXPECT_EQ(again.low_watermark(), 4u);
