@@ -41,6 +41,8 @@ class InstantProtocol final : public Protocol {
     out.committed.push_back(CommittedBatch{++last_committed_, std::move(batch), digest});
   }
   void on_tick(Actions& out) override {
+    // A plain send, as a core's retransmission of a vote whose record an earlier call appended.
+    if (resend_on_tick) out.send.push_back(Outgoing{Outgoing::kAllReplicas, net::MessageKind::checkpoint, Bytes{0xEE}});
     if (!release_held_on_tick) return;
     for (CommittedBatch& batch : held) out.committed.push_back(std::move(batch));
     held.clear();
@@ -57,6 +59,7 @@ class InstantProtocol final : public Protocol {
   void set_leader(std::optional<ReplicaId> leader) { leader_ = leader; }
 
   bool persist_proposals = false;
+  bool resend_on_tick = false;
   // Commits wait in `held` until a tick with release_held_on_tick: batches stay in flight.
   bool hold_commits = false;
   bool release_held_on_tick = false;
@@ -422,6 +425,28 @@ TEST_F(GroupCommitTest, RecordsOfManyInputsShareOneSyncAndTheirMessagesWaitForIt
 
   replica_->sync_journal();
   EXPECT_EQ(journal_.syncs, 1u) << "nothing new: no sync";
+}
+
+// Issue 12, item 4: a retransmission made in the round that appended the record it repeats used to
+// leave at once (Actions::send), before the sync: a kill -9 then lost the record with the message
+// already out. Every frame for a peer now waits for the round's sync, in the order made.
+TEST_F(GroupCommitTest, NoPeerMessageLeavesWhileARecordAppendedEarlierIsUnsynced) {
+  protocol_->resend_on_tick = true;
+  replica_->on_frame(request_frame(1, 1, "put a"));
+  replica_->on_frame(request_frame(2, 1, "put b"));
+  ASSERT_EQ(journal_.appended, (std::vector<std::uint64_t>{1}));
+  replica_->on_tick();
+  EXPECT_TRUE(replica_frames().empty()) << "the tick's plain send waits for the record appended before it";
+
+  replica_->sync_journal();
+  const std::vector<Bytes> frames = replica_frames();
+  ASSERT_EQ(frames.size(), 2 * (kReplicas - 1));
+  const net::DecodeContext context{kClusterId, ProtocolMode::pbft, kReplicas, kClients, {}};
+  const auto first = net::decode_envelope(frames.front(), context);
+  const auto last = net::decode_envelope(frames.back(), context);
+  ASSERT_TRUE(std::holds_alternative<net::Envelope>(first) && std::holds_alternative<net::Envelope>(last));
+  EXPECT_EQ(std::get<net::Envelope>(first).body, Bytes{1}) << "in the order made: the vote first";
+  EXPECT_EQ(std::get<net::Envelope>(last).body, Bytes{0xEE});
 }
 
 TEST_F(PipelineTest, WithoutGroupCommitEveryPersistingInputSyncsAtOnce) {
