@@ -39,7 +39,6 @@ void write_slot_values(capnp::List<wire::SlotValue>::Builder out, const std::vec
 
 std::vector<SlotValue> read_slot_values(capnp::List<wire::SlotValue>::Reader in) {
   std::vector<SlotValue> values;
-  values.reserve(in.size());
   for (auto entry : in) {
     values.push_back(SlotValue{entry.getSlot(), digest_or_throw(entry.getDigest()), net::to_bytes(entry.getValue())});
   }
@@ -57,7 +56,6 @@ void write_accepted_values(capnp::List<wire::AcceptedValue>::Builder out, const 
 
 std::vector<AcceptedValue> read_accepted_values(capnp::List<wire::AcceptedValue>::Reader in) {
   std::vector<AcceptedValue> values;
-  values.reserve(in.size());
   for (auto entry : in) {
     values.push_back(AcceptedValue{entry.getSlot(), read_ballot(entry.getBallot()),
                                    digest_or_throw(entry.getDigest()), net::to_bytes(entry.getValue())});
@@ -175,7 +173,6 @@ std::variant<Accepted, net::DecodeError> decode_accepted(ByteView body, const ne
   return decode<wire::Accepted, Accepted>(body, limits, [](wire::Accepted::Reader in) {
     const auto slots = in.getSlots();
     Accepted accepted{read_ballot(in.getBallot()), {}, in.getChosenThrough()};
-    accepted.slots.reserve(slots.size());
     for (auto entry : slots) accepted.slots.push_back(SlotDigest{entry.getSlot(), digest_or_throw(entry.getDigest())});
     return accepted;
   });

@@ -137,7 +137,9 @@ void PbftCore::on_prepare(const PrepareMessage& message, replica::Actions& out) 
   if (!in_window(prepare.sequence)) return ignore(reason::kPrepareOutsideWindow);
   Slot& slot = log_[prepare.sequence];
   switch (record_vote(slot.prepares, prepare.view, prepare.batch_digest, message.sender(), message.frame())) {
-    case VoteOutcome::duplicate: return ignore(reason::kDuplicatePrepare);
+    case VoteOutcome::duplicate:
+      help_lagging(message.sender(), prepare.sequence, slot, /*needs_prepares=*/true, out);
+      return ignore(reason::kDuplicatePrepare);
     case VoteOutcome::conflicting:
       note_equivocation(message.sender(), net::MessageKind::pbft_prepare, prepare.view, prepare.sequence,
                         vote_frame(slot.prepares, prepare.view, message.sender()), message.frame());
@@ -152,12 +154,43 @@ void PbftCore::on_commit(const CommitMessage& message, replica::Actions& out) {
   if (!in_window(commit.sequence)) return ignore(reason::kCommitOutsideWindow);
   Slot& slot = log_[commit.sequence];
   switch (record_vote(slot.commits, commit.view, commit.batch_digest, message.sender(), message.frame())) {
-    case VoteOutcome::duplicate: return ignore(reason::kDuplicateCommit);
+    case VoteOutcome::duplicate:
+      help_lagging(message.sender(), commit.sequence, slot, /*needs_prepares=*/false, out);
+      return ignore(reason::kDuplicateCommit);
     case VoteOutcome::conflicting:
       note_equivocation(message.sender(), net::MessageKind::pbft_commit, commit.view, commit.sequence,
                         vote_frame(slot.commits, commit.view, message.sender()), message.frame());
       return ignore(reason::kConflictingCommit);
     case VoteOutcome::recorded: return make_progress(commit.sequence, slot, out);
+  }
+}
+
+// A replica re-sends its votes only for slots that are not committed-local at it, so a vote it
+// sends again for a slot committed here says that it still lacks votes there: typically one
+// restarted from its journal, which keeps its own votes but not the COMMITs it had received. The
+// others move on with its votes for newer slots and never re-send the older ones (nothing stalls
+// here), and it cannot reach the next checkpoint without them: where f replicas are faulty, no
+// checkpoint would become stable again. So it gets this replica's own votes for the slot, to it
+// alone: one kept frame per vote it re-sent, no signature. A forged "retransmission" costs the
+// forger as much as it costs here. Once per sender and slot per retransmission period: a replica
+// that committed meanwhile may take this answer for a re-sent vote and answer it in turn.
+void PbftCore::help_lagging(ReplicaId sender, Sequence sequence, Slot& slot, bool needs_prepares,
+                            replica::Actions& out) {
+  if (!slot.committed_local || !slot.pre_prepare) return;
+  const auto [helped, first] = slot.helped_at.try_emplace(sender, now_);
+  if (!first && now_ < helped->second + options_.retransmit_ticks) return;
+  helped->second = now_;
+  const AcceptedPrePrepare& accepted = *slot.pre_prepare;
+  const auto to_sender = [&](net::MessageKind kind, Bytes body, const Bytes& frame) {
+    out.send.push_back(replica::Outgoing{sender, kind, std::move(body), frame});
+  };
+  if (needs_prepares && slot.sent_prepare) {
+    to_sender(net::MessageKind::pbft_prepare, encode_prepare({accepted.view, sequence, accepted.digest}),
+              own_vote(slot.prepares, accepted.view, accepted.digest));
+  }
+  if (slot.sent_commit) {
+    to_sender(net::MessageKind::pbft_commit, encode_commit({accepted.view, sequence, accepted.digest}),
+              own_vote(slot.commits, accepted.view, accepted.digest));
   }
 }
 

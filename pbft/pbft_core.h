@@ -92,6 +92,8 @@ class PbftCore final : public replica::Protocol {
   void on_message(const replica::ValidatedMessage& message, replica::Actions& out) override;
   // PRE-PREPAREs, PREPAREs and COMMITs on_message() would ignore (pbft_core_redundancy.cc).
   bool redundant(const net::Envelope& envelope) const override;
+  // VIEW-CHANGEs and NEW-VIEWs on_message() would ignore (pbft_core_redundancy.cc).
+  bool redundant_view_message(const net::Envelope& envelope) const;
   bool can_propose() const override;
   void propose(Bytes batch, const crypto::Digest& digest, replica::Actions& out) override;
   void on_tick(replica::Actions& out) override;
@@ -154,7 +156,8 @@ class PbftCore final : public replica::Protocol {
   // `latest`: the slot's record of the newest view it has one in; `prepared`: its record of the
   // highest view in which it prepared, if any.
   void restore_slot(const SlotRecord& latest, const SlotRecord* prepared);
-  void restore_checkpoint_proof(Sequence sequence, const crypto::Digest& state_digest);
+  // Whether the journal's StableRecord proved the checkpoint at `sequence` (its votes restored).
+  bool restore_checkpoint_proof(Sequence sequence, const crypto::Digest& state_digest);
 
   void on_pre_prepare(const PrePrepareMessage& message, replica::Actions& out);
   void on_prepare(const PrepareMessage& message, replica::Actions& out);
@@ -171,6 +174,8 @@ class PbftCore final : public replica::Protocol {
   // Records this replica's checkpoint at `sequence` and signs its CHECKPOINT for it.
   const Bytes& record_own_checkpoint(Sequence sequence, const crypto::Digest& state_digest);
   void send_prepare(Sequence sequence, Slot& slot, replica::Actions& out);
+  // Answers `sender`'s re-sent vote for a slot committed-local here with this replica's own votes.
+  void help_lagging(ReplicaId sender, Sequence sequence, Slot& slot, bool needs_prepares, replica::Actions& out);
   // Moves one slot on: COMMIT once prepared, committed-local once enough COMMITs match.
   void make_progress(Sequence sequence, Slot& slot, replica::Actions& out);
   // Hands out every committed-local batch that directly follows the last one handed out.
@@ -179,6 +184,12 @@ class PbftCore final : public replica::Protocol {
   void check_stability(Sequence sequence, replica::Actions& out);
   void advance_low_watermark(CheckpointCertificate certificate, replica::Actions& out);
   void request_state(const CheckpointCertificate& certificate, replica::Actions& out);
+  // Whether stable_certificate_ proves the low watermark to others: a quorum of signers.
+  bool stable_proof_complete() const;
+  // Signed CHECKPOINTs for (sequence, digest) seen elsewhere (a vote, the proof in a VIEW-CHANGE
+  // or NEW-VIEW): they complete the low watermark's proof if it lacks them.
+  void complete_stable_proof(Sequence sequence, const crypto::Digest& digest, const std::vector<ReplicaId>& signers,
+                             const std::vector<Bytes>& frames, replica::Actions& out);
   void retransmit(replica::Actions& out);
 
   // View change (pbft_core_view_change.cc).
@@ -221,12 +232,18 @@ class PbftCore final : public replica::Protocol {
   Bytes own_view_change_body_;
   Bytes new_view_body_;              // the NEW-VIEW this replica sent as primary of view_
   Bytes new_view_frame_;             // ... and its signed frame
+  // When the NEW-VIEW was last re-sent to each replica that asked with a stale VIEW-CHANGE: at most
+  // once per retransmission period each, however often it asks (at most n entries).
+  std::map<ReplicaId, replica::Tick> new_view_resent_at_;
   std::map<Sequence, Bytes> own_checkpoint_frames_;  // signed own CHECKPOINTs at or above h
   Equivocations equivocations_;
   Sequence low_watermark_ = 0;     // h: the last stable checkpoint
   Sequence last_assigned_ = 0;     // the primary's last sequence number given to a batch
   Sequence last_committed_ = 0;    // the last sequence number handed out in Actions::committed
   Sequence state_requested_ = 0;   // the highest checkpoint a state fetch was asked for
+  // The certificate of that fetch: once installed, its checkpoint is the low watermark, which this
+  // replica's VIEW-CHANGEs must prove.
+  std::optional<CheckpointCertificate> fetch_certificate_;
   std::map<Sequence, Slot> log_;   // only sequence numbers in (h, h + L]: at most L slots
   Checkpoints checkpoints_;
   std::optional<CheckpointCertificate> stable_certificate_;

@@ -32,6 +32,10 @@ const Bytes& PbftCore::record_own_checkpoint(Sequence sequence, const crypto::Di
 
 void PbftCore::on_checkpoint(const CheckpointVote& message, replica::Actions& out) {
   const replica::CheckpointMessage& checkpoint = message.checkpoint();
+  if (checkpoint.sequence == low_watermark_ && low_watermark_ > 0 && !stable_proof_complete()) {
+    return complete_stable_proof(checkpoint.sequence, checkpoint.state_digest, {message.sender()}, {message.frame()},
+                                 out);
+  }
   if (checkpoint.sequence <= low_watermark_) return ignore(reason::kStaleCheckpoint);
   if (const auto refused =
           checkpoints_.record(message.sender(), checkpoint.sequence, checkpoint.state_digest, message.frame())) {
@@ -65,21 +69,67 @@ void PbftCore::advance_low_watermark(CheckpointCertificate certificate, replica:
 void PbftCore::request_state(const CheckpointCertificate& certificate, replica::Actions& out) {
   if (certificate.sequence <= state_requested_) return;
   state_requested_ = certificate.sequence;
+  fetch_certificate_ = certificate;
   out.fetch_state = replica::StateFetch{certificate.sequence, certificate.state_digest, certificate.signers};
+}
+
+bool PbftCore::stable_proof_complete() const {
+  return stable_certificate_ &&
+         stable_certificate_->frames.size() + (stable_certificate_->includes_own ? 1 : 0) >= quorum_;
+}
+
+void PbftCore::complete_stable_proof(Sequence sequence, const crypto::Digest& digest,
+                                     const std::vector<ReplicaId>& signers, const std::vector<Bytes>& frames,
+                                     replica::Actions& out) {
+  LOYAL_ASSERT(signers.size() == frames.size(), "one frame per signer");
+  if (sequence != low_watermark_ || !stable_certificate_ || stable_proof_complete() ||
+      stable_certificate_->state_digest != digest) {
+    return;
+  }
+  CheckpointCertificate& certificate = *stable_certificate_;
+  for (std::size_t i = 0; i < signers.size(); ++i) {
+    const bool known = std::find(certificate.signers.begin(), certificate.signers.end(), signers[i]) !=
+                       certificate.signers.end();
+    if (signers[i] == options_.self || known) continue;
+    certificate.signers.push_back(signers[i]);
+    certificate.frames.push_back(frames[i]);
+  }
+  if (!stable_proof_complete()) return;
+  persist_stable_checkpoint(out);
+  // A VIEW-CHANGE sent without the proof was refused everywhere: this one will count.
+  if (!view_active_) {
+    make_own_view_change();
+    retransmit_view_change(out);
+    check_view_change_quorum(out);
+  }
 }
 
 void PbftCore::on_state_installed(Sequence sequence, const crypto::Digest& state_digest, replica::Actions& out) {
   LOYAL_ASSERT(sequence > low_watermark_, "state transfer installs a checkpoint above the stable one");
   const HoldSendsUntilPersisted hold(out);
   record_own_checkpoint(sequence, state_digest);
-  restore_checkpoint_proof(sequence, state_digest);
+  const bool restored = restore_checkpoint_proof(sequence, state_digest);
   stable_certificate_ = checkpoints_.stable_certificate(sequence);
+  if (fetch_certificate_ && fetch_certificate_->sequence == sequence && fetch_certificate_->state_digest == state_digest) {
+    stable_certificate_ = std::move(*fetch_certificate_);
+    stable_certificate_->includes_own = true;
+  }
+  fetch_certificate_.reset();
+  // Without a proof (the StableRecord of the saved snapshot was lost with an unsynced round, say)
+  // this replica still knows the digest it installed, and collects the others' CHECKPOINTs for it
+  // (complete_stable_proof): until then its VIEW-CHANGEs would be refused.
+  if (!stable_certificate_ || stable_certificate_->state_digest != state_digest) {
+    stable_certificate_ = CheckpointCertificate{sequence, state_digest, {}, {}, true};
+  }
   low_watermark_ = sequence;
   last_committed_ = sequence;
   last_assigned_ = std::max(last_assigned_, sequence);
   log_.erase(log_.begin(), log_.upper_bound(low_watermark_));
   checkpoints_.discard_through(low_watermark_);
   own_checkpoint_frames_.erase(own_checkpoint_frames_.begin(), own_checkpoint_frames_.lower_bound(low_watermark_));
+  // Restarted from the journal's own proof, nothing new; a state transfer's proof is this replica's
+  // from now on, and a restart must find it.
+  if (!restored && stable_proof_complete()) persist_stable_checkpoint(out);
   // Requests the snapshot executed never reach on_request_executed here; the ones still pending
   // are reported again when their clients retransmit, so the request timer starts afresh.
   pending_requests_.clear();

@@ -158,10 +158,10 @@ void PbftCore::restore_slot(const SlotRecord& latest, const SlotRecord* prepared
 }
 
 // A restored stable checkpoint proof, once the pipeline installed the snapshot it is about.
-void PbftCore::restore_checkpoint_proof(Sequence sequence, const crypto::Digest& state_digest) {
+bool PbftCore::restore_checkpoint_proof(Sequence sequence, const crypto::Digest& state_digest) {
   if (!recovered_stable_ || recovered_stable_->sequence != sequence ||
       recovered_stable_->state_digest != state_digest) {
-    return;
+    return false;
   }
   const StableRecord& stable = *recovered_stable_;
   for (std::size_t i = 0; i < stable.proof.size() && i < stable.proof_senders.size(); ++i) {
@@ -172,6 +172,7 @@ void PbftCore::restore_checkpoint_proof(Sequence sequence, const crypto::Digest&
     }
   }
   recovered_stable_.reset();
+  return true;
 }
 
 }  // namespace loyal::pbft

@@ -9,7 +9,10 @@
 
 #include <variant>
 
+#include <algorithm>
+
 #include "pbft/drop_reasons.h"
+#include "pbft/view_change.h"
 #include "pbft/pbft_core.h"
 
 namespace loyal::pbft {
@@ -41,11 +44,41 @@ std::optional<VoteFields> vote_fields(const net::Envelope& envelope, const net::
 
 }  // namespace
 
+// A VIEW-CHANGE carries up to L prepared certificates and a NEW-VIEW a quorum of VIEW-CHANGEs: up
+// to thousands of signatures. One for a view this replica has left, or older than what the sender
+// already sent, changes nothing here, and a re-sent one is checked only where the answer is a
+// NEW-VIEW (this replica is the primary of the view the sender has not seen installed).
+bool PbftCore::redundant_view_message(const net::Envelope& envelope) const {
+  const auto skip = [this](std::string_view reason) {
+    ++ignored_[reason];
+    return true;
+  };
+  const std::uint32_t max_list = std::max(options_.replica_count, options_.window);
+  if (envelope.header.kind == net::MessageKind::pbft_new_view) {
+    const auto decoded = decode_new_view(envelope.body, options_.limits, max_list);
+    const auto* new_view = std::get_if<NewView>(&decoded);
+    if (new_view == nullptr) return false;
+    return (new_view->view < view_ || (new_view->view == view_ && view_active_)) && skip(reason::kStaleNewView);
+  }
+  const auto decoded = decode_view_change(envelope.body, options_.limits, max_list);
+  const auto* view_change = std::get_if<ViewChange>(&decoded);
+  if (view_change == nullptr) return false;
+  const bool answered_with_new_view = view_active_ && options_.self == primary() && !new_view_frame_.empty();
+  if (view_change->view < view_ || (view_change->view == view_ && view_active_)) {
+    return !answered_with_new_view && skip(reason::kStaleViewChange);
+  }
+  const auto known = view_changes_.find(envelope.header.sender.index);
+  return known != view_changes_.end() && known->second.view >= view_change->view && skip(reason::kStaleViewChange);
+}
+
 bool PbftCore::redundant(const net::Envelope& envelope) const {
   const net::MessageKind kind = envelope.header.kind;
+  if (envelope.header.sender.index == options_.self) return false;  // on_message's own reason, once verified
+  if (kind == net::MessageKind::pbft_view_change || kind == net::MessageKind::pbft_new_view) {
+    return redundant_view_message(envelope);
+  }
   const bool vote = kind == net::MessageKind::pbft_prepare || kind == net::MessageKind::pbft_commit;
   if (!vote && kind != net::MessageKind::pbft_pre_prepare) return false;
-  if (envelope.header.sender.index == options_.self) return false;  // on_message's own reason, once verified
   const auto skip = [this](std::string_view reason) {
     ++ignored_[reason];
     return true;
@@ -76,8 +109,11 @@ bool PbftCore::redundant(const net::Envelope& envelope) const {
   if (found == log_.end()) return false;
   const Slot& slot = found->second;
   // One vote per sender per view: the same digest again is a duplicate, another one is evidence.
+  // A duplicate for a slot committed-local here is a retransmission from a replica that has not
+  // committed it: on_message answers it (PbftCore::help_lagging), so it is verified first.
   if (const std::optional<crypto::Digest> earlier =
           vote_digest(prepare ? slot.prepares : slot.commits, view_, envelope.header.sender.index)) {
+    if (*earlier == fields->digest && slot.committed_local) return false;
     return *earlier == fields->digest && skip(prepare ? reason::kDuplicatePrepare : reason::kDuplicateCommit);
   }
   // A first vote from this sender, for the batch the slot already holds with enough votes.

@@ -67,6 +67,7 @@ void PbftCore::start_view_change(View view, replica::Actions& out) {
   view_change_deadline_.reset();
   new_view_body_.clear();
   new_view_frame_.clear();
+  new_view_resent_at_.clear();
   make_own_view_change();
   for (auto it = view_changes_.begin(); it != view_changes_.end();) {
     it = it->second.view < view_ ? view_changes_.erase(it) : std::next(it);
@@ -122,8 +123,12 @@ void PbftCore::on_view_change(const ViewChangeMessage& message, replica::Actions
   if (view_change.view < view_ || (view_change.view == view_ && view_active_)) {
     // The sender has not seen the NEW-VIEW of a view this replica leads: it may have been lost.
     if (view_active_ && options_.self == primary() && !new_view_frame_.empty()) {
-      out.send.push_back(
-          replica::Outgoing{view_change.sender, net::MessageKind::pbft_new_view, new_view_body_, new_view_frame_});
+      const auto [resent, first] = new_view_resent_at_.try_emplace(view_change.sender, now_);
+      if (first || now_ >= resent->second + options_.retransmit_ticks) {
+        resent->second = now_;
+        out.send.push_back(
+            replica::Outgoing{view_change.sender, net::MessageKind::pbft_new_view, new_view_body_, new_view_frame_});
+      }
     }
     return ignore(reason::kStaleViewChange);
   }
@@ -131,6 +136,8 @@ void PbftCore::on_view_change(const ViewChangeMessage& message, replica::Actions
   if (known != view_changes_.end() && known->second.view >= view_change.view) {
     return ignore(reason::kStaleViewChange);
   }
+  complete_stable_proof(view_change.stable_sequence, view_change.stable_digest, view_change.checkpoint_signers,
+                        view_change.checkpoint_proof, out);
   view_changes_.insert_or_assign(view_change.sender, view_change);
   join_higher_view(out);
   check_view_change_quorum(out);
@@ -238,6 +245,7 @@ void PbftCore::install_view(View view, const NewViewPlan& plan, replica::Actions
 // The new view starts at min-s. A replica that has that checkpoint makes it stable; one that does
 // not fetch it.
 void PbftCore::adopt_checkpoint(const NewViewPlan& plan, replica::Actions& out) {
+  complete_stable_proof(plan.min_s, plan.min_s_digest, plan.checkpoint_signers, plan.checkpoint_proof, out);
   if (plan.min_s <= low_watermark_) return;
   CheckpointCertificate certificate{plan.min_s, plan.min_s_digest, {}, {}, false};
   for (std::size_t i = 0; i < plan.checkpoint_signers.size(); ++i) {

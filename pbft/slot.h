@@ -72,6 +72,9 @@ struct Slot {
   bool sent_prepare = false;
   bool sent_commit = false;
   bool committed_local = false;
+  // When this replica last answered each replica's re-sent vote here (PbftCore::help_lagging): at
+  // most n entries.
+  std::map<ReplicaId, std::uint64_t> helped_at;
 };
 
 // prepared(m, v, n, i): the slot holds a pre-prepare for (view, digest) and PREPAREs matching it

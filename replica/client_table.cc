@@ -14,9 +14,10 @@ bool ClientTable::is_new(ClientId client, std::uint64_t request_number) const {
   return entry == nullptr || request_number > entry->last_request_number;
 }
 
-void ClientTable::record(ClientId client, std::uint64_t request_number, Bytes result) {
+void ClientTable::record(ClientId client, std::uint64_t request_number, const crypto::Digest& operation_digest,
+                         Bytes result) {
   LOYAL_ASSERT(is_new(client, request_number), "a request must execute at most once");
-  entries_[client] = Entry{request_number, std::move(result)};
+  entries_[client] = Entry{request_number, std::move(result), operation_digest};
 }
 
 }  // namespace loyal::replica

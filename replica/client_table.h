@@ -11,6 +11,7 @@
 
 #include "common/bytes.h"
 #include "common/ids.h"
+#include "crypto/digest.h"
 
 namespace loyal::replica {
 
@@ -19,6 +20,9 @@ class ClientTable {
   struct Entry {
     std::uint64_t last_request_number = 0;
     Bytes last_result;
+    // SHA-256 of the operation that request executed: a request reusing the number with another
+    // operation is refused, not answered with this result (it would be a wrong answer to it).
+    crypto::Digest last_operation_digest;
     friend bool operator==(const Entry&, const Entry&) = default;
   };
 
@@ -29,7 +33,7 @@ class ClientTable {
   bool is_new(ClientId client, std::uint64_t request_number) const;
 
   // Precondition: is_new(client, request_number).
-  void record(ClientId client, std::uint64_t request_number, Bytes result);
+  void record(ClientId client, std::uint64_t request_number, const crypto::Digest& operation_digest, Bytes result);
 
   // Ordered by client id: snapshots of equal tables are byte-identical.
   const std::map<ClientId, Entry>& entries() const { return entries_; }

@@ -65,6 +65,7 @@ struct ClientEntry {
   client @0 :UInt32;
   lastRequestNumber @1 :UInt64;
   lastReply @2 :Data;                # the result of lastRequestNumber, resent on a duplicate
+  lastOperationDigest @3 :Data;      # SHA-256 of its operation: a reused number is refused
 }
 
 # State transfer. A checkpoint snapshot can be far larger than a frame (a key-value store of

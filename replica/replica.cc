@@ -171,6 +171,13 @@ bool Replica::leads() const { return protocol_->status().leader == options_.self
 void Replica::admit(AdmittedRequest admitted) {
   const ClientRequest& request = admitted.request;
   if (const ClientTable::Entry* entry = client_table_.find(request.client)) {
+    if (request.request_number == entry->last_request_number &&
+        crypto::sha256(request.operation) != entry->last_operation_digest) {
+      // Only a faulty client reuses a number for another operation; the cached result answers
+      // the operation that executed, not this one.
+      drop("request_number_reused");
+      return;
+    }
     if (request.request_number == entry->last_request_number) {
       // The client did not get (enough) replies: answer again from the reply cache.
       ++counters_.duplicate_requests;
@@ -406,7 +413,7 @@ void Replica::execute(const CommittedBatch& committed, Actions& follow_up) {
                                            request.operation, result);
     }
     if (replies) reply(request.client, request.request_number, result);
-    client_table_.record(request.client, request.request_number, std::move(result));
+    client_table_.record(request.client, request.request_number, crypto::sha256(request.operation), std::move(result));
     protocol_->on_request_executed(request.client, request.request_number, follow_up);
   }
 }

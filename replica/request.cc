@@ -2,6 +2,7 @@
 
 #include <capnp/message.h>
 
+#include "cluster/cluster_config.h"
 #include "net/capnp_data.h"
 #include "net/untrusted_message.h"
 #include "replica/messages.capnp.h"
@@ -95,6 +96,8 @@ std::variant<Batch, net::DecodeError> decode_batch(ByteView bytes, std::uint32_t
   return net::decode_message<wire::Batch, Batch>(
       bytes, limits, [&](wire::Batch::Reader in) -> std::variant<Batch, net::DecodeError> {
         Batch batch;
+        // The count comes from the sender: refused past the limit before anything is reserved.
+        if (in.getRequests().size() > cluster::kMaxBatchRequests) return net::DecodeError::malformed;
         batch.requests.reserve(in.getRequests().size());
         for (const wire::BatchedRequest::Reader request : in.getRequests()) {
           std::optional<net::Authenticator> authenticator =

@@ -2,6 +2,7 @@
 
 #include <capnp/message.h>
 
+#include "net/capnp_data.h"
 #include "net/untrusted_message.h"
 #include "replica/messages.capnp.h"
 
@@ -19,6 +20,7 @@ Bytes encode_snapshot(Sequence sequence, ByteView application, const ClientTable
     item.setClient(client);
     item.setLastRequestNumber(entry.last_request_number);
     item.setLastReply(capnp::Data::Reader(entry.last_result.data(), entry.last_result.size()));
+    item.setLastOperationDigest(capnp::Data::Reader(entry.last_operation_digest.bytes.data(), crypto::Digest::kSize));
   }
   return net::message_to_frame(message);
 }
@@ -38,8 +40,10 @@ std::variant<SnapshotContents, net::DecodeError> decode_snapshot(ByteView bytes,
             return net::DecodeError::malformed;
           }
           const capnp::Data::Reader reply = entry.getLastReply();
-          contents.clients.emplace(entry.getClient(),
-                                   ClientTable::Entry{entry.getLastRequestNumber(), Bytes(reply.begin(), reply.end())});
+          const std::optional<crypto::Digest> operation = net::read_digest(entry.getLastOperationDigest());
+          if (!operation) return net::DecodeError::malformed;
+          contents.clients.emplace(entry.getClient(), ClientTable::Entry{entry.getLastRequestNumber(),
+                                                                         Bytes(reply.begin(), reply.end()), *operation});
         }
         return contents;
       });

@@ -16,6 +16,8 @@
 //  - corrupt-checkpoint: CHECKPOINTs carry a wrong state digest (SHA-256 of the real one);
 //  - forge-view-change: VIEW-CHANGEs carry invalid prepared certificates (each real one's PREPAREs
 //    replaced by copies of one, and a forged one with an unsigned PRE-PREPARE added);
+//  - hide-certificates: VIEW-CHANGEs carry no prepared certificate at all (valid, but lying by
+//    omission), while the replica otherwise takes part honestly;
 //  - mutate: on rounds chosen by the Prng (`mutate_per_mille`), a small edit to the view, sequence
 //    number or digest of an outgoing PRE-PREPARE, PREPARE or COMMIT.
 // Kinds a mode does not name pass through unchanged. Every mode is deterministic: its only

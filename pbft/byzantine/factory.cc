@@ -9,7 +9,7 @@ namespace {
 constexpr std::string_view kModeNames[] = {"silent",        "slow",         "equivocate",
                                            "withhold",      "bad-signature", "wrong-digest",
                                            "replay",        "corrupt-checkpoint", "forge-view-change",
-                                           "mutate"};
+                                           "mutate",        "hide-certificates"};
 
 }  // namespace
 
@@ -31,6 +31,7 @@ std::unique_ptr<replica::ByzantinePolicy> make_byzantine_policy(std::string_view
   if (mode == "corrupt-checkpoint") return std::make_unique<CorruptCheckpointPolicy>(context.limits);
   if (mode == "forge-view-change") return std::make_unique<ForgeViewChangePolicy>(context.limits);
   if (mode == "mutate") return std::make_unique<MutatePolicy>(context);
+  if (mode == "hide-certificates") return std::make_unique<HideCertificatesPolicy>(context.limits);
   return nullptr;
 }
 

@@ -60,4 +60,22 @@ void ForgeViewChangePolicy::rewrite(const Outgoing& message, Tick, std::vector<B
 
 void ForgeViewChangePolicy::on_tick(Tick, std::vector<ByzantineSend>&) {}
 
+void HideCertificatesPolicy::rewrite(const Outgoing& message, Tick, std::vector<ByzantineSend>& out) {
+  if (message.kind != net::MessageKind::pbft_view_change) {
+    out.push_back({message});
+    return;
+  }
+  constexpr std::uint32_t kMaxList = std::max(cluster::kMaxReplicas, cluster::kMaxWindow);
+  auto decoded = decode_view_change(message.body, limits_, kMaxList);
+  auto* view_change = std::get_if<ViewChange>(&decoded);
+  if (view_change == nullptr) {
+    out.push_back({message});
+    return;
+  }
+  view_change->prepared.clear();
+  out.push_back({Outgoing{message.to, message.kind, encode_view_change(*view_change)}});
+}
+
+void HideCertificatesPolicy::on_tick(Tick, std::vector<ByzantineSend>&) {}
+
 }  // namespace loyal::pbft::byzantine

@@ -170,4 +170,20 @@ class ForgeViewChangePolicy final : public replica::ByzantinePolicy {
   net::DecodeLimits limits_;
 };
 
+// Sends VIEW-CHANGEs that are valid but lie by omission: the stable checkpoint proof as it is, no
+// prepared certificate at all. The replica otherwise takes part honestly, so batches prepare and
+// commit with its votes; then a NEW-VIEW must still re-issue them from the correct replicas'
+// VIEW-CHANGEs, which is what a correct replica that lost its certificate (issue 12) would break.
+// Other kinds pass unchanged.
+class HideCertificatesPolicy final : public replica::ByzantinePolicy {
+ public:
+  explicit HideCertificatesPolicy(const net::DecodeLimits& limits) : limits_(limits) {}
+  std::string_view name() const override { return "hide-certificates"; }
+  void rewrite(const Outgoing& message, Tick now, std::vector<ByzantineSend>& out) override;
+  void on_tick(Tick now, std::vector<ByzantineSend>& out) override;
+
+ private:
+  net::DecodeLimits limits_;
+};
+
 }  // namespace loyal::pbft::byzantine

@@ -43,6 +43,10 @@ std::vector<ReplicaId> choose_victims(const FaultPlanInput& input, std::uint32_t
   return victims;
 }
 
+// Crash-restarts from the journal per run, and how long a replica stays down for one.
+constexpr std::uint64_t kMaxRecoveries = 4;
+constexpr Tick kMaxRecoveryDowntimeTicks = 300;
+
 // One to three windows, one after the other, in which `victim` is isolated or one link to or
 // from it is cut. All of them end before the liveness phase.
 void plan_partitions(const FaultPlanInput& input, ReplicaId victim, Tick safety_end, Prng& prng,
@@ -73,6 +77,40 @@ void plan_partitions(const FaultPlanInput& input, ReplicaId victim, Tick safety_
   }
 }
 
+// Up to kMaxRecoveries crash-restarts from the journal of correct replicas that are not victims,
+// the primary included: at a random tick, in the middle of a view change (or election), or just
+// after one. These are where a replica's persisted promises are tested: what it voted for and
+// can prove must survive the restart.
+void plan_recoveries(const FaultPlanInput& input, Tick safety_end, Prng& prng, FaultPlan& plan) {
+  std::vector<ReplicaId> candidates;
+  for (ReplicaId r = 0; r < input.replica_count; ++r) {
+    const bool byzantine = std::find(input.byzantine.begin(), input.byzantine.end(), r) != input.byzantine.end();
+    const bool victim = std::find(plan.victims.begin(), plan.victims.end(), r) != plan.victims.end();
+    if (!byzantine && !victim) candidates.push_back(r);
+  }
+  if (candidates.empty()) return;
+  const Tick earliest = std::max<Tick>(input.ticks / 20, 1);
+  const std::uint64_t count = prng.between(0, kMaxRecoveries);
+  for (std::uint64_t i = 0; i < count; ++i) {
+    const ReplicaId replica = candidates[prng.below(candidates.size())];
+    const Tick delay = prng.between(1, kMaxRecoveryDowntimeTicks);
+    if (earliest + 2 * delay + 1 >= safety_end) continue;
+    const Tick at = prng.between(earliest, safety_end - 2 * delay - 1);
+    const NodeId node = NodeId::replica(replica);
+    switch (prng.below(3)) {
+      case 0:
+        plan.events.push_back({at, FaultEvent::Kind::crash, node, {}});
+        plan.events.push_back({at + delay, FaultEvent::Kind::restart, node, {}});
+        break;
+      case 1: plan.events.push_back({at, FaultEvent::Kind::crash_in_view_change, node, {}, delay}); break;
+      default: plan.events.push_back({at, FaultEvent::Kind::crash_after_view_change, node, {}, delay}); break;
+    }
+    if (std::find(plan.recovering.begin(), plan.recovering.end(), replica) == plan.recovering.end()) {
+      plan.recovering.push_back(replica);
+    }
+  }
+}
+
 }  // namespace
 
 std::string_view to_string(FaultMode mode) {
@@ -97,6 +135,12 @@ std::string to_string(const FaultEvent& event) {
   switch (event.kind) {
     case FaultEvent::Kind::crash: return at + "crash " + loyal::to_string(event.node);
     case FaultEvent::Kind::crash_leader: return at + "crash the leader";
+    case FaultEvent::Kind::crash_in_view_change:
+      return at + "crash " + loyal::to_string(event.node) + " in its next view change or election, restart " +
+             std::to_string(event.restart_delay) + " ticks later";
+    case FaultEvent::Kind::crash_after_view_change:
+      return at + "crash " + loyal::to_string(event.node) + " after its next view change or election, restart " +
+             std::to_string(event.restart_delay) + " ticks later";
     case FaultEvent::Kind::restart: return at + "restart " + loyal::to_string(event.node) + " from its journal";
     case FaultEvent::Kind::restart_wiped: return at + "restart " + loyal::to_string(event.node) + " with a wiped disk";
     case FaultEvent::Kind::isolate: return at + "isolate " + loyal::to_string(event.node);
@@ -142,6 +186,7 @@ FaultPlan plan_faults(const FaultPlanInput& input, Prng& prng) {
       }
     }
   }
+  if (injects_crashes(input.mode)) plan_recoveries(input, safety_end, prng, plan);
   std::stable_sort(plan.events.begin(), plan.events.end(),
                    [](const FaultEvent& a, const FaultEvent& b) { return a.at < b.at; });
   return plan;

@@ -50,11 +50,27 @@ struct FaultEvent {
   // restart: the crashed replica starts again from its journal; restart_wiped: from nothing.
   // crash_leader (scripted only): whichever live replica leads at that tick (the highest epoch
   // among those that name themselves leader; nobody if none does) crashes; `node` is unused.
-  enum class Kind { crash, isolate, reconnect, cut, restore, restart, restart_wiped, crash_leader };
+  // crash_in_view_change, crash_after_view_change: from `at` on, `node` crashes at the first tick
+  // at which it has no leader (a view change or an election under way), or at which it has a
+  // leader again in a higher epoch than at `at`; at the latest `restart_delay` ticks before the
+  // liveness phase. It restarts from its journal `restart_delay` ticks after it crashed.
+  enum class Kind {
+    crash,
+    isolate,
+    reconnect,
+    cut,
+    restore,
+    restart,
+    restart_wiped,
+    crash_leader,
+    crash_in_view_change,
+    crash_after_view_change
+  };
   Tick at = 0;
   Kind kind = Kind::crash;
   NodeId node;  // crash, restart, isolate, reconnect: the replica; cut, restore: the link's sender
   NodeId to;    // cut, restore: the link's receiver
+  Tick restart_delay = 0;  // crash_in_view_change, crash_after_view_change
   friend bool operator==(const FaultEvent&, const FaultEvent&) = default;
 };
 std::string to_string(const FaultEvent& event);
@@ -64,6 +80,9 @@ struct FaultPlan {
   NetworkConditions liveness_conditions;
   Tick liveness_phase_start = 0;
   std::vector<ReplicaId> victims;
+  // Correct replicas that crash and restart from their journal (a crash-recovery with its stable
+  // storage is not a fault in any mode's model, so these are not victims and need not be few).
+  std::vector<ReplicaId> recovering;
   std::vector<FaultEvent> events;  // ordered by tick; every partition ends before the liveness phase
 };
 
@@ -71,7 +90,7 @@ struct FaultPlanInput {
   FaultMode mode = FaultMode::none;
   std::uint32_t replica_count = 0;
   std::uint32_t max_faulty = 0;
-  // Never a victim (PBFT: the primary of view 0); nothing for modes that elect their leader.
+  // Never a victim; nothing spares nobody (the default: leaders crash and are partitioned too).
   std::optional<ReplicaId> spared;
   Tick ticks = 0;
   // Byzantine replicas: already faulty, so they are never victims, and each one takes one of the f

@@ -99,7 +99,10 @@ TEST(SimNetwork, IsolationBlocksEveryLinkOfTheNodeUntilReconnectedOrHealed) {
   EXPECT_FALSE(network.blocked(kB, kClient));
 }
 
-TEST(FaultPlan, TouchesAtMostFReplicasNeverThePrimaryAndHealsBeforeTheLivenessPhase) {
+// Victims (partitions, crashes that stay down or lose the disk) are at most f and never the spared
+// replica; the other crashes are recoveries from the journal of correct replicas, which restart
+// before the liveness phase.
+TEST(FaultPlan, TouchesAtMostFReplicasNeverTheSparedOneAndHealsBeforeTheLivenessPhase) {
   for (std::uint64_t seed = 1; seed <= 200; ++seed) {
     for (FaultMode mode : {FaultMode::network, FaultMode::crash, FaultMode::all}) {
       Prng prng(seed);
@@ -121,21 +124,37 @@ TEST(FaultPlan, TouchesAtMostFReplicasNeverThePrimaryAndHealsBeforeTheLivenessPh
           return node.role == NodeRole::replica &&
                  std::find(plan.victims.begin(), plan.victims.end(), node.index) != plan.victims.end();
         };
+        const auto is_recovering = [&](NodeId node) {
+          return std::find(plan.recovering.begin(), plan.recovering.end(), node.index) != plan.recovering.end();
+        };
         const bool link_event = event.kind == FaultEvent::Kind::cut || event.kind == FaultEvent::Kind::restore;
-        EXPECT_TRUE(is_victim(event.node) || (link_event && is_victim(event.to))) << to_string(event);
+        const bool conditional = event.kind == FaultEvent::Kind::crash_in_view_change ||
+                                 event.kind == FaultEvent::Kind::crash_after_view_change;
+        const bool process = event.kind == FaultEvent::Kind::crash || event.kind == FaultEvent::Kind::restart;
+        EXPECT_TRUE(is_victim(event.node) || (link_event && is_victim(event.to)) ||
+                    ((process || conditional) && is_recovering(event.node)))
+            << to_string(event);
+        if (conditional) {
+          EXPECT_GE(event.restart_delay, 1u);
+          EXPECT_LT(event.at + 2 * event.restart_delay, plan.liveness_phase_start) << "restarts in the safety phase";
+        }
         if (event.kind == FaultEvent::Kind::restart || event.kind == FaultEvent::Kind::restart_wiped) {
           EXPECT_TRUE(crashed.contains(event.node.index)) << "only a crashed replica restarts";
           crashed.erase(event.node.index);
         }
         if (event.kind == FaultEvent::Kind::crash) {
           crashed.insert(event.node.index);
-          ++crashes;
-          EXPECT_NE(event.node.index, 0u) << "the primary is spared";
+          if (is_victim(event.node)) ++crashes;
         }
         if (event.kind == FaultEvent::Kind::isolate || event.kind == FaultEvent::Kind::cut) ++open_partitions;
         if (event.kind == FaultEvent::Kind::reconnect || event.kind == FaultEvent::Kind::restore) --open_partitions;
       }
       EXPECT_EQ(open_partitions, 0) << "every partition ends in the safety phase";
+      for (ReplicaId recovering : plan.recovering) {
+        EXPECT_EQ(std::count(plan.victims.begin(), plan.victims.end(), recovering), 0) << "recoveries are not victims";
+        if (!crashed.contains(recovering)) continue;
+        ADD_FAILURE() << "recovering replica " << recovering << " stays down";
+      }
       EXPECT_LE(crashes, 2);
       if (mode == FaultMode::crash) {
         EXPECT_GE(crashes, 1);

@@ -46,6 +46,17 @@ TEST(Simulation, FixedSeedsWithAllFaults) {
   for (std::uint64_t seed = kFirstFixedSeed; seed <= kLastFixedSeed; ++seed) expect_clean_run(test_options(seed));
 }
 
+// Byzantine replicas (any mode, the primary included) in the same runs as partitions, crashes and
+// crash-restarts of correct replicas in the middle of and right after view changes: the mix that
+// found issue 12's forks once the restarts reached view changes. Longer: loyal-sim --seeds 1-2000.
+TEST(Simulation, FixedSeedsWithAllFaultsAndRandomByzantineReplicas) {
+  for (std::uint64_t seed = kFirstFixedSeed; seed <= kLastFixedSeed; ++seed) {
+    SimOptions options = test_options(seed);
+    options.byzantine.random = true;
+    expect_clean_run(options);
+  }
+}
+
 TEST(Simulation, FixedSeedsWithSevenReplicasAndMacClients) {
   for (std::uint64_t seed = 1; seed <= 4; ++seed) {
     SimOptions options = test_options(seed);

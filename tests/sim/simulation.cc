@@ -26,6 +26,9 @@ class Simulation {
  private:
   void apply(const FaultEvent& event);
   void crash(ReplicaId replica);
+  // Crashes the replicas whose conditional crash (crash_in_view_change, crash_after_view_change)
+  // is due, and schedules their restarts.
+  void fire_conditional_crashes();
   // The live replica that leads now, if any (the highest epoch among those naming themselves).
   std::optional<ReplicaId> current_leader() const;
   void begin_liveness_phase();
@@ -48,6 +51,13 @@ class Simulation {
   std::vector<std::unique_ptr<SimClient>> clients_;
   FaultPlan plan_;
   std::vector<ByzantineReplica> byzantine_;
+  struct ConditionalCrash {
+    FaultEvent event;
+    replica::Epoch epoch_when_armed = 0;
+    Tick deadline = 0;
+  };
+  std::vector<ConditionalCrash> armed_crashes_;
+  std::size_t next_event_ = 0;
 };
 
 // A salt for the Prng that tears journal writes at crashes: its own stream, like the one below.
@@ -115,13 +125,14 @@ Simulation::Simulation(const SimOptions& options, std::ostream* trace)
 
   Prng fault_prng(seeds_.next());
   // PBFT's primary of view 0 leads from the start; Raft and Multi-Paxos have no leader until
-  // their first election. Either way the fault plan spares whoever initial_leader() names.
+  // their first election. The fault plan spares nobody: crashing or cutting off the leader is what
+  // starts the view changes and elections whose persistence the restarts then test.
   for (const auto& replica : replicas_) {
     const std::optional<ReplicaId> leader = replica->replica().status().leader;
     LOYAL_ASSERT(primary ? leader.value_or(*primary) == *primary : !leader,
                  "the simulator and the cores agree on the first leader");
   }
-  plan_ = plan_faults(FaultPlanInput{options.faults, options.replicas, client_options.max_faulty, primary,
+  plan_ = plan_faults(FaultPlanInput{options.faults, options.replicas, client_options.max_faulty, std::nullopt,
                                      options.ticks, faulty},
                       fault_prng);
   plan_.events.insert(plan_.events.end(), options.test.scripted_faults.begin(), options.test.scripted_faults.end());
@@ -153,6 +164,16 @@ void Simulation::apply(const FaultEvent& event) {
     case FaultEvent::Kind::restart_wiped:
       if (replicas_.at(event.node.index)->crashed()) replicas_[event.node.index]->restart_wiped();
       break;
+    case FaultEvent::Kind::crash_in_view_change:
+    case FaultEvent::Kind::crash_after_view_change: {
+      const SimReplica& replica = *replicas_.at(event.node.index);
+      if (replica.crashed()) break;
+      const Tick latest = plan_.liveness_phase_start > event.restart_delay + 1
+                              ? plan_.liveness_phase_start - event.restart_delay - 1
+                              : now_;
+      armed_crashes_.push_back(ConditionalCrash{event, replica.replica().status().epoch, std::max(latest, now_)});
+      break;
+    }
     case FaultEvent::Kind::isolate: network_.isolate(event.node); break;
     case FaultEvent::Kind::reconnect: network_.reconnect(event.node); break;
     case FaultEvent::Kind::cut: network_.cut(event.node, event.to); break;
@@ -171,6 +192,32 @@ void Simulation::crash(ReplicaId replica) {
             << status.last_committed << "\n";
   }
   victim.crash(storage_faults_);
+}
+
+void Simulation::fire_conditional_crashes() {
+  for (auto it = armed_crashes_.begin(); it != armed_crashes_.end();) {
+    const FaultEvent& event = it->event;
+    SimReplica& replica = *replicas_.at(event.node.index);
+    bool due = now_ >= it->deadline;
+    if (!replica.crashed()) {
+      const replica::ProtocolStatus status = replica.replica().status();
+      due = due || (event.kind == FaultEvent::Kind::crash_in_view_change ? !status.leader
+                                                                         : status.leader && status.epoch > it->epoch_when_armed);
+    }
+    if (!due) {
+      ++it;
+      continue;
+    }
+    if (trace_) *trace_ << "  tick " << now_ << ": " << to_string(event) << ": now\n";
+    crash(event.node.index);
+    const FaultEvent restart{now_ + event.restart_delay, FaultEvent::Kind::restart, event.node, {}};
+    // Into the not yet applied events, in tick order.
+    const auto position = std::upper_bound(plan_.events.begin() + static_cast<std::ptrdiff_t>(next_event_),
+                                           plan_.events.end(), restart,
+                                           [](const FaultEvent& a, const FaultEvent& b) { return a.at < b.at; });
+    plan_.events.insert(position, restart);
+    it = armed_crashes_.erase(it);
+  }
 }
 
 std::optional<ReplicaId> Simulation::current_leader() const {
@@ -243,15 +290,14 @@ SimResult Simulation::run() {
             << c.duplicate_per_mille << "/1000, latency " << c.min_latency_ticks << "-" << c.max_latency_ticks
             << " ticks, long tail " << c.long_tail_per_mille << "/1000 up to +" << c.long_tail_max_ticks << "\n";
   }
-  std::size_t next_event = 0;
   for (now_ = 1; now_ <= options_.ticks; ++now_) {
     checkers_.set_now(now_);
     // Crashes land in the middle of the victim's round: after it handled this tick's frames and
     // before the tick that ends the round with its sync, so the round's records are lost and its
     // held messages never leave (the worst moment for durability before visibility).
     std::vector<FaultEvent> crashes;
-    for (; next_event < plan_.events.size() && plan_.events[next_event].at == now_; ++next_event) {
-      const FaultEvent& event = plan_.events[next_event];
+    for (; next_event_ < plan_.events.size() && plan_.events[next_event_].at == now_; ++next_event_) {
+      const FaultEvent& event = plan_.events[next_event_];
       const bool crash = event.kind == FaultEvent::Kind::crash || event.kind == FaultEvent::Kind::crash_leader;
       if (crash) {
         crashes.push_back(event);
@@ -262,6 +308,7 @@ SimResult Simulation::run() {
     if (now_ == plan_.liveness_phase_start) begin_liveness_phase();
     while (std::optional<Delivery> delivery = network_.next_due(now_)) deliver(std::move(*delivery));
     for (const FaultEvent& event : crashes) apply(event);
+    fire_conditional_crashes();
     for (auto& replica : replicas_) replica->on_tick();
     const bool submit_new = now_ + options_.test.quiet_final_ticks <= options_.ticks;
     for (auto& client : clients_) client->on_tick(now_, submit_new);

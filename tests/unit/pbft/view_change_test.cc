@@ -263,6 +263,35 @@ TEST_F(BackupViewChangeTest, ABatchCommittedInAnEarlierViewIsNotReplacedByANewPr
   EXPECT_EQ(core_.slot(2)->pre_prepare->digest, committed.digest);
 }
 
+// Issue 12, item 7: every stale VIEW-CHANGE made the new primary re-send its whole NEW-VIEW (a
+// quorum of VIEW-CHANGEs, up to thousands of signatures), so one replica re-sending fast could
+// make it send NEW-VIEWs without end. Now at most once per retransmission period per replica.
+TEST_F(NewPrimaryTest, AStaleViewChangeGetsTheNewViewAtMostOncePerRetransmissionPeriod) {
+  ASSERT_FALSE(deliver_signed(0, MessageKind::pbft_view_change, evidence_.view_change_body(1)).dropped);
+  ASSERT_FALSE(deliver_signed(2, MessageKind::pbft_view_change, evidence_.view_change_body(1)).dropped);
+  ASSERT_EQ(core_.view(), 1u);
+  ASSERT_FALSE(core_.in_view_change()) << "this replica is the primary of view 1 and installed it";
+
+  const Bytes stale = evidence_.view_change(3, 1);
+  const auto envelope = std::get<net::Envelope>(net::decode_envelope(stale, keys_.decode_context()));
+  EXPECT_FALSE(core_.redundant(envelope)) << "the primary answers it: it is checked";
+  EXPECT_EQ(sent_of_kind(deliver(core_, keys_, stale).actions, MessageKind::pbft_new_view).size(), 1u);
+  EXPECT_TRUE(sent_of_kind(deliver(core_, keys_, stale).actions, MessageKind::pbft_new_view).empty());
+  tick(small_options(self_).retransmit_ticks);
+  EXPECT_EQ(sent_of_kind(deliver(core_, keys_, stale).actions, MessageKind::pbft_new_view).size(), 1u);
+}
+
+// A VIEW-CHANGE that changes nothing here is dropped before its certificates are verified.
+TEST_F(BackupViewChangeTest, AViewChangeForAViewAlreadyInstalledIsSkippedUnverified) {
+  const std::vector<Bytes> view_changes{evidence_.view_change(0, 1), evidence_.view_change(1, 1),
+                                        evidence_.view_change(3, 1)};
+  ASSERT_FALSE(from(1, MessageKind::pbft_new_view, evidence_.new_view_body(1, view_changes)).dropped);
+  ASSERT_EQ(core_.view(), 1u);
+  const auto envelope = std::get<net::Envelope>(net::decode_envelope(view_changes[0], keys_.decode_context()));
+  EXPECT_TRUE(core_.redundant(envelope));
+  EXPECT_EQ(ignored(reason::kStaleViewChange), 1u);
+}
+
 // Guards against one replica's VIEW-CHANGE with invalid certificates masking valid ones: a forged
 // certificate for a higher view, if it counted, would replace the batch that really prepared.
 TEST_F(NewPrimaryTest, OneViewChangeWithInvalidCertificatesDoesNotMaskOtherReplicasValidOnes) {

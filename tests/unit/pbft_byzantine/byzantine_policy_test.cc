@@ -75,7 +75,7 @@ std::vector<Outgoing> all_kinds() { return {pre_prepare(1), prepare(1), commit(1
 
 TEST(ByzantineFactory, KnowsEveryModeByNameAndRefusesUnknownOnes) {
   const std::vector<std::string_view> names = byzantine_mode_names();
-  EXPECT_EQ(names.size(), 10u);
+  EXPECT_EQ(names.size(), 11u);
   for (std::string_view name : names) {
     auto policy = make_byzantine_policy(name, context());
     ASSERT_NE(policy, nullptr) << name;
@@ -206,6 +206,20 @@ TEST(ByzantineCorruptCheckpoint, ChangesTheStateDigestOnly) {
   EXPECT_EQ(sent.sequence, 64u);
   EXPECT_NE(sent.state_digest, crypto::sha256(as_bytes("state")));
   EXPECT_EQ(rewrite(*policy, commit(1)).front().message, commit(1));
+}
+
+TEST(ByzantineHideCertificates, SendsAValidViewChangeWithoutAnyPreparedCertificate) {
+  auto policy = make("hide-certificates");
+  const PreparedCertificateFrames certificate{to_bytes("pre-prepare 33"),
+                                              {to_bytes("prepare 33 from 2"), to_bytes("prepare 33 from 3")}};
+  const ViewChange honest{1, 32, {to_bytes("checkpoint a"), to_bytes("checkpoint b")}, {certificate}};
+  const Outgoing message{Outgoing::kAllReplicas, net::MessageKind::pbft_view_change, encode_view_change(honest)};
+  const auto out = rewrite(*policy, message);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_FALSE(out[0].corrupt_signature);
+  const ViewChange hidden = std::get<ViewChange>(decode_view_change(out[0].message.body, {}, 1000));
+  EXPECT_EQ(hidden, (ViewChange{1, 32, honest.checkpoint_proof, {}}));
+  EXPECT_EQ(rewrite(*policy, commit(1)).front().message, commit(1)) << "other kinds pass unchanged";
 }
 
 TEST(ByzantineForgeViewChange, MakesEveryPreparedCertificateInvalidAndAddsAForgedOne) {

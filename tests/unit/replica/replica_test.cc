@@ -230,6 +230,19 @@ TEST_F(PipelineTest, RetransmittedRequestExecutesOnceAndGetsTheCachedReply) {
   EXPECT_EQ(replica_->counters().duplicate_requests, 2u);
 }
 
+// Issue 12, item 7: a duplicate was matched by its number alone, so a faulty client reusing a
+// number for another operation got the first operation's result as if it were this one's.
+TEST_F(PipelineTest, ARequestNumberReusedForAnotherOperationIsRefusedNotAnsweredFromTheCache) {
+  replica_->on_frame(request_frame(2, 5, "inc"));
+  ticks(3);
+  ASSERT_EQ(replies_to(2).size(), 1u);
+  replica_->on_frame(request_frame(2, 5, "dec"));
+  ticks(3);
+  EXPECT_EQ(app_->executed(), 1u);
+  EXPECT_EQ(replies_to(2).size(), 1u) << "no reply carries the result of another operation";
+  EXPECT_EQ(replica_->counters().dropped.at("request_number_reused"), 1u);
+}
+
 TEST_F(PipelineTest, RequestQueuedTwiceBeforeExecutionIsProposedOnce) {
   const Bytes frame = request_frame(2, 1, "x");
   replica_->on_frame(frame);
@@ -345,11 +358,11 @@ TEST_F(BackupPipelineTest, RequestIsForwardedToTheLeaderWithTheClientsOwnBytes) 
 TEST(ClientTable, RecordsTheLastRequestPerClient) {
   ClientTable table;
   EXPECT_TRUE(table.is_new(3, 1));
-  table.record(3, 1, to_bytes("r1"));
+  table.record(3, 1, crypto::sha256(as_bytes("op")), to_bytes("r1"));
   EXPECT_FALSE(table.is_new(3, 1));
   EXPECT_TRUE(table.is_new(3, 2));
   EXPECT_TRUE(table.is_new(4, 1)) << "clients are independent";
-  table.record(3, 9, to_bytes("r9"));
+  table.record(3, 9, crypto::sha256(as_bytes("op")), to_bytes("r9"));
   EXPECT_EQ(table.find(3)->last_request_number, 9u);
   EXPECT_EQ(table.find(3)->last_result, to_bytes("r9"));
 }
@@ -381,12 +394,12 @@ TEST(Batcher, RespectsTheBoundsAndKeepsArrivalOrder) {
 
 TEST(Snapshot, RoundTripsAndIsIdenticalForEqualState) {
   ClientTable table;
-  table.record(2, 4, to_bytes("b"));
-  table.record(1, 3, to_bytes("a"));
+  table.record(2, 4, crypto::sha256(as_bytes("op")), to_bytes("b"));
+  table.record(1, 3, crypto::sha256(as_bytes("op")), to_bytes("a"));
   const Bytes snapshot = encode_snapshot(12, to_bytes("app"), table);
   ClientTable same;
-  same.record(1, 3, to_bytes("a"));
-  same.record(2, 4, to_bytes("b"));
+  same.record(1, 3, crypto::sha256(as_bytes("op")), to_bytes("a"));
+  same.record(2, 4, crypto::sha256(as_bytes("op")), to_bytes("b"));
   EXPECT_EQ(snapshot, encode_snapshot(12, to_bytes("app"), same)) << "insertion order does not matter";
   auto decoded = decode_snapshot(snapshot, {});
   ASSERT_TRUE(std::holds_alternative<SnapshotContents>(decoded));

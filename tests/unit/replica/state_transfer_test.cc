@@ -464,7 +464,7 @@ TEST_F(StateTransferTest, ASnapshotThatMatchesItsDigestButCannotBeInstalledCount
   // Snapshots a quorum could vouch for that this replica must still refuse: the application cannot
   // restore it, it names another sequence, a client outside the cluster, or is no snapshot at all.
   ClientTable stranger;
-  stranger.record(kClients, 1, to_bytes("r"));
+  stranger.record(kClients, 1, crypto::sha256(as_bytes("op")), to_bytes("r"));
   struct Refused {
     Sequence fetched;
     Bytes snapshot;
