@@ -1,7 +1,7 @@
 #pragma once
 // A replica's status line (replica/runtime/status_line.h) read back from its log:
 //   ... replica 2 pbft: view 3, leader 0, executed 1234, stable checkpoint 1152, 5321 requests/s;
-//   drops: decode.wrong_mode=3 runtime.inbound_queue_full=2
+//   drops: decode.wrong_mode=3 transport.send_queue_full=2
 // The launcher, the integration tests and loyal-bench observe replicas this way: from outside the
 // process, exactly as an operator would.
 

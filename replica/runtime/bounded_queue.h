@@ -1,7 +1,8 @@
 #pragma once
-// A queue between two threads of a replica process with a fixed capacity: a push that does not
-// fit is refused at once, never blocks and never grows memory, so a flood from one peer costs
-// dropped frames (counted by the caller under its own reason), not memory or a stalled producer.
+// A queue between two threads of a replica process with a fixed capacity, so that it never grows
+// memory. A producer either refuses what does not fit (try_push: the caller counts the drop) or
+// waits for room (push_wait, wait_for_room: back-pressure, which passes the wait on to whatever
+// feeds the producer; for the I/O thread that is ZeroMQ's bounded per-peer queues).
 //
 // Ownership and ordering: items are moved in and moved out, first in first out. Any number of
 // threads may push and pop. close() is final: pushes fail afterwards, and pops return what is
@@ -36,6 +37,32 @@ class BoundedQueue {
     return true;
   }
 
+  // Waits until `item` fits (then moves it in and returns true) or the queue is closed (false;
+  // `item` is then left untouched).
+  bool push_wait(T& item) {
+    {
+      std::unique_lock lock(mutex_);
+      room_.wait(lock, [this] { return closed_ || items_.size() < capacity_; });
+      if (closed_) return false;
+      items_.push_back(std::move(item));
+    }
+    ready_.notify_one();
+    return true;
+  }
+
+  // Items that fit now (0 once closed). With a single producer, room can only grow until it pushes.
+  std::size_t room() const {
+    std::lock_guard lock(mutex_);
+    return closed_ ? 0 : capacity_ - items_.size();
+  }
+
+  // Waits until room() > 0, the queue is closed or `deadline` passes. Returns whether there is room.
+  bool wait_for_room(std::chrono::steady_clock::time_point deadline) {
+    std::unique_lock lock(mutex_);
+    room_.wait_until(lock, deadline, [this] { return closed_ || items_.size() < capacity_; });
+    return !closed_ && items_.size() < capacity_;
+  }
+
   // Moves up to `max_items` into `out` without waiting. Returns how many.
   std::size_t try_pop(std::vector<T>& out, std::size_t max_items) {
     std::lock_guard lock(mutex_);
@@ -63,6 +90,7 @@ class BoundedQueue {
       closed_ = true;
     }
     ready_.notify_all();
+    room_.notify_all();
   }
 
   std::size_t size() const {
@@ -72,6 +100,7 @@ class BoundedQueue {
   std::size_t capacity() const { return capacity_; }
 
  private:
+  // Called with mutex_ held (so waiters for room are notified with it held, which is correct).
   std::size_t take(std::vector<T>& out, std::size_t max_items) {
     std::size_t taken = 0;
     while (taken < max_items && !items_.empty()) {
@@ -79,12 +108,14 @@ class BoundedQueue {
       items_.pop_front();
       ++taken;
     }
+    if (taken > 0) room_.notify_all();
     return taken;
   }
 
   const std::size_t capacity_;
   mutable std::mutex mutex_;
-  std::condition_variable ready_;
+  std::condition_variable ready_;  // an item or close()
+  std::condition_variable room_;   // room for an item, or close()
   std::deque<T> items_;
   bool closed_ = false;
 };

@@ -16,8 +16,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-constexpr std::string_view kInboundQueueFull = "runtime.inbound_queue_full";
-constexpr std::string_view kValidatedQueueFull = "runtime.validated_queue_full";
 constexpr std::string_view kOutboundQueueFull = "runtime.outbound_queue_full";
 
 }  // namespace
@@ -125,12 +123,23 @@ void ReplicaProcess::io_loop() {
 
     // With more to send, only collect what already arrived instead of waiting.
     const bool more_to_send = outbound_.size() > 0;
+    // Back-pressure: read no more than the inbound queue has room for, and while it is full leave
+    // the frames in ZeroMQ (see the header). This thread is the queue's only producer, so the
+    // room can only grow until the pushes below. Once stopping, the queue is closed and what is
+    // read is discarded.
+    const bool stopping = stopping_replica_;
+    const std::size_t room = inbound_.room();
     received.clear();
-    transport_.receive(received, options_.limits.receive_batch_frames,
-                       more_to_send ? std::chrono::milliseconds(0) : kIoPollTimeout);
-    std::uint64_t dropped = 0;
+    if (room == 0 && !stopping) {
+      inbound_.wait_for_room(Clock::now() + (more_to_send ? std::chrono::milliseconds(0) : kBackPressureWait));
+    } else {
+      transport_.receive(received, stopping ? options_.limits.receive_batch_frames
+                                            : std::min(room, options_.limits.receive_batch_frames),
+                         more_to_send ? std::chrono::milliseconds(0) : kIoPollTimeout);
+    }
     for (Bytes& frame : received) {
-      if (!inbound_.try_push(frame)) ++dropped;
+      const bool queued = inbound_.try_push(frame);
+      LOYAL_ASSERT(queued || stopping_replica_, "the I/O thread reads only what fits in the inbound queue");
     }
 
     const Clock::time_point now = Clock::now();
@@ -142,7 +151,6 @@ void ReplicaProcess::io_loop() {
     }
     std::lock_guard lock(counters_mutex_);
     runtime_counters_.frames_received += received.size();
-    if (dropped > 0) runtime_counters_.dropped[kInboundQueueFull] += dropped;
     if (copy_counters) transport_counters_ = std::move(copied);
   }
   net::TransportCounters final_counters = transport_.counters();
@@ -167,7 +175,8 @@ void ReplicaProcess::verify_loop() {
       if (stopping_replica_) return;
       replica::Inbound inbound = replica_->validate(frame);
       if (const auto* reason = std::get_if<std::string_view>(&inbound)) report_if_wrong_mode(*reason, frame);
-      if (!validated_.try_push(inbound)) count_drop(kValidatedQueueFull);
+      // Waits while the replica thread is behind (back-pressure, see the header); false once stopping.
+      if (!validated_.push_wait(inbound)) return;
     }
   }
 }

@@ -17,8 +17,15 @@
 //    on this thread, inside the pipeline, through the Journal interface: a slow disk slows the
 //    replica thread, never the I/O thread. (A dedicated journal thread is the next step once the
 //    file journal is measured.)
-//  - Every queue has a named limit (ProcessLimits). A frame that does not fit is dropped and
-//    counted by reason ("runtime.inbound_queue_full", ...); the protocols retransmit.
+//  - Every queue has a named limit (ProcessLimits). Between the I/O thread and the replica thread
+//    nothing is dropped: the I/O thread takes from the transport only what the inbound queue has
+//    room for, and the pool waits for room in the validated queue. What does not fit waits in
+//    ZeroMQ's bounded per-peer queues, and beyond those the sender's queue drops it (counted
+//    there as transport.send_queue_full), exactly as when the one-thread loop is busy. Dropping
+//    here instead lost frames at random under load, among them the one NEW-VIEW between hundreds
+//    of retransmitted VIEW-CHANGEs, and PBFT went from view to view without installing one
+//    (issue 12). Only the outbound queue drops ("runtime.outbound_queue_full"): the replica thread
+//    must never wait for the I/O thread, and a full peer queue drops in the transport anyway.
 //  - Every status_interval the replica thread logs one status line (spdlog).
 //  - verify_threads = 0: one thread does it all (receive, validate, deliver, tick, send), with no
 //    queue and no hand-off between threads. When the replicas share the machine's cores (loyal-bench
@@ -55,11 +62,12 @@
 namespace loyal::runtime {
 
 // Queue depths are latency as much as memory: a frame waits behind everything queued before it,
-// and a VIEW-CHANGE full of certificates can take milliseconds to verify. The protocols
-// retransmit, so dropping early beats acting on stale messages seconds late.
+// and a VIEW-CHANGE full of certificates can take milliseconds to verify, while the replica
+// thread's timers keep running. With back-pressure the queues need to hold no more than one hand-off
+// batch each (what waits beyond that waits in ZeroMQ), so they are kept that small.
 struct ProcessLimits {
-  std::size_t max_inbound_frames = 2048;       // received, waiting for the verification pool
-  std::size_t max_validated_messages = 2048;   // verified, waiting for the replica thread
+  std::size_t max_inbound_frames = 256;        // received, waiting for the verification pool
+  std::size_t max_validated_messages = 256;    // verified, waiting for the replica thread
   std::size_t max_outbound_frames = 8192;      // from the replica thread, waiting for the I/O thread
   std::size_t receive_batch_frames = 256;      // taken from the transport per receive()
   std::size_t work_batch = 256;                // items a thread takes from its queue at once
@@ -69,6 +77,9 @@ struct ProcessLimits {
 inline constexpr std::uint32_t kMaxVerifyThreads = 64;
 // How long the I/O thread waits in receive() when nothing wakes it: bounds how late it notices stop().
 inline constexpr std::chrono::milliseconds kIoPollTimeout{50};
+// How long the I/O thread waits for room in a full inbound queue before it looks for frames to
+// send again (the replica thread wakes the transport, not this wait). Only under back-pressure.
+inline constexpr std::chrono::milliseconds kBackPressureWait{1};
 // How often the I/O thread copies the transport's counters for the status line.
 inline constexpr std::chrono::milliseconds kTransportCountersRefresh{100};
 
@@ -85,7 +96,7 @@ struct RuntimeCounters {
   std::uint64_t ticks = 0;
   // Ticks not run because the replica thread fell more than max_catch_up_ticks behind the clock.
   std::uint64_t ticks_skipped = 0;
-  std::map<std::string_view, std::uint64_t> dropped;  // "runtime.inbound_queue_full", ...
+  std::map<std::string_view, std::uint64_t> dropped;  // "runtime.outbound_queue_full"
 };
 
 // What the replica thread last published: a consistent copy of the Replica's state.

@@ -263,7 +263,8 @@ Result<std::unique_ptr<ReplicaSetup>> build_replica_setup(const cluster::Cluster
     }
   }
   setup->signer_ = std::make_unique<crypto::Ed25519Signer>(secrets->signing);
-  setup->verifier_ = std::make_unique<crypto::Ed25519Verifier>(std::move(replica_keys), std::move(client_keys));
+  setup->verifier_ = std::make_unique<CachingVerifier>(
+      std::make_unique<crypto::Ed25519Verifier>(std::move(replica_keys), std::move(client_keys)));
   setup->request_authenticator_ = std::make_unique<replica::RequestAuthenticator>(
       cluster.cluster_id, mode, request.self, cluster.parameters.client_auth, *setup->verifier_,
       std::move(receive_keys_by_client));

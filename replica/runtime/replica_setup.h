@@ -26,6 +26,7 @@
 #include "replica/protocol.h"
 #include "replica/replica.h"
 #include "replica/request_auth.h"
+#include "replica/runtime/verification_cache.h"
 
 namespace loyal::runtime {
 
@@ -123,7 +124,7 @@ class ReplicaSetup {
   replica::ReplicaOptions options_;
   std::uint32_t max_faulty_ = 0;
   std::unique_ptr<crypto::Ed25519Signer> signer_;
-  std::unique_ptr<crypto::Ed25519Verifier> verifier_;
+  std::unique_ptr<CachingVerifier> verifier_;  // in front of Ed25519: verification_cache.h says why
   std::unique_ptr<replica::RequestAuthenticator> request_authenticator_;
   std::vector<crypto::MacKey> reply_keys_by_client_;
   std::vector<crypto::MacKey> send_keys_by_replica_;     // raft and paxos: replica MACs

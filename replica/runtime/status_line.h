@@ -1,7 +1,7 @@
 #pragma once
 // The one-line status a replica process logs every --status-interval-ms, e.g.
 //   replica 2 pbft: view 3, leader 0, executed 1234, stable checkpoint 1152, 5321 requests/s;
-//   drops: decode.wrong_mode=3 runtime.inbound_queue_full=2
+//   drops: decode.wrong_mode=3 transport.send_queue_full=2
 // with ", 12 ticks skipped" before the drops once the replica thread has fallen behind its clock.
 // Uses the mode's own word for the epoch (view, term, ballot).
 

@@ -114,6 +114,15 @@ Result<Bytes> KvClient::execute(const Bytes& operation, std::chrono::millisecond
   return Error{"no answer within " + std::to_string(deadline.count()) + " ms: " + last_error};
 }
 
+Result<Bytes> KvClient::execute_once(const Bytes& operation, std::chrono::milliseconds timeout, std::stop_token stop) {
+  if (!client_) return Error{"the client could not be set up"};
+  return client_->execute(operation, timeout, std::move(stop));
+}
+
+void KvClient::wake() {
+  if (client_) client_->wake();
+}
+
 Status KvClient::put(const std::string& key, const std::string& value, std::chrono::milliseconds deadline) {
   auto reply = execute(kv::encode_put(as_bytes(key), as_bytes(value)), deadline);
   if (!reply) return reply.error();

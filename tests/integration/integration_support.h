@@ -11,6 +11,7 @@
 #include <memory>
 #include <optional>
 #include <set>
+#include <stop_token>
 #include <string>
 #include <vector>
 
@@ -75,6 +76,13 @@ class KvClient {
   // nullopt: the key is absent.
   Result<std::optional<std::string>> get(const std::string& key,
                                          std::chrono::milliseconds deadline = kOperationDeadline);
+
+  // One attempt, no retry with a new request: an Error means the outcome is unknown (the
+  // operation may still execute, once), which is what a history checker needs to know. `stop`
+  // ends the wait early (thread-safe through wake()).
+  Result<Bytes> execute_once(const Bytes& operation, std::chrono::milliseconds timeout, std::stop_token stop = {});
+  // Thread-safe: makes an execute_once() in progress look at its stop token.
+  void wake();
 
  private:
   Result<Bytes> execute(const Bytes& operation, std::chrono::milliseconds deadline);

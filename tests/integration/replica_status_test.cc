@@ -13,7 +13,7 @@ namespace {
 
 constexpr std::string_view kPbftLine =
     "2026-11-26 15:05:50.087 info replica 2 pbft: view 3, leader 0, executed 1234, stable checkpoint 1152, "
-    "5321 requests/s; drops: decode.wrong_mode=3 runtime.inbound_queue_full=2";
+    "5321 requests/s; drops: decode.wrong_mode=3 transport.send_queue_full=2";
 
 TEST(StatusLine, ParsesEveryField) {
   const auto status = parse_status_line(kPbftLine);

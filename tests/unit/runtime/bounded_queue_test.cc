@@ -55,5 +55,53 @@ TEST(BoundedQueue, CloseWakesAWaiterAndRefusesPushes) {
   EXPECT_FALSE(queue.try_push(two));
 }
 
+TEST(BoundedQueue, PushWaitWaitsForRoomAndKeepsTheOrder) {
+  BoundedQueue<int> queue(1);
+  int first = 1;
+  ASSERT_TRUE(queue.push_wait(first));
+  EXPECT_EQ(queue.room(), 0u);
+  bool second_pushed = false;
+  std::thread producer([&] {
+    int second = 2;
+    second_pushed = queue.push_wait(second);  // blocks until the pop below
+  });
+  std::vector<int> out;
+  EXPECT_EQ(queue.pop_wait(out, 1), 1u);
+  EXPECT_EQ(queue.pop_wait(out, 1), 1u);  // waits for the producer's push
+  producer.join();
+  EXPECT_TRUE(second_pushed);
+  EXPECT_EQ(out, (std::vector<int>{1, 2}));
+}
+
+TEST(BoundedQueue, WaitForRoomReturnsAtTheDeadlineOrWhenAnItemIsTaken) {
+  BoundedQueue<int> queue(1);
+  int one = 1;
+  ASSERT_TRUE(queue.try_push(one));
+  EXPECT_FALSE(queue.wait_for_room(Clock::now() + std::chrono::milliseconds(5)));
+  std::thread consumer([&] {
+    std::vector<int> out;
+    queue.pop_wait(out, 1);
+  });
+  EXPECT_TRUE(queue.wait_for_room(Clock::now() + std::chrono::seconds(30)));
+  consumer.join();
+  EXPECT_EQ(queue.room(), 1u);
+}
+
+TEST(BoundedQueue, CloseWakesAProducerWaitingForRoom) {
+  BoundedQueue<int> queue(1);
+  int one = 1;
+  ASSERT_TRUE(queue.try_push(one));
+  bool pushed = true;
+  std::thread producer([&] {
+    int two = 2;
+    pushed = queue.push_wait(two);  // blocks until close()
+  });
+  queue.close();
+  producer.join();
+  EXPECT_FALSE(pushed);
+  EXPECT_EQ(queue.room(), 0u);
+  EXPECT_FALSE(queue.wait_for_room(Clock::now() + std::chrono::seconds(30)));
+}
+
 }  // namespace
 }  // namespace loyal::runtime
