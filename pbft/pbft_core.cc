@@ -58,6 +58,7 @@ void PbftCore::on_message(const replica::ValidatedMessage& message, replica::Act
     case net::MessageKind::checkpoint: return on_checkpoint(as<CheckpointVote>(message), out);
     default: break;
   }
+  if (const View view = normal_case_view(message); view > view_) return note_higher_view(message.sender(), view, out);
   // A replica changing views has stopped taking part in the view it left, and the new view
   // starts only with its NEW-VIEW.
   if (!view_active_) return ignore(reason::kInViewChange);
@@ -67,6 +68,36 @@ void PbftCore::on_message(const replica::ValidatedMessage& message, replica::Act
     case net::MessageKind::pbft_commit: return on_commit(as<CommitMessage>(message), out);
     default: LOYAL_ASSERT(false, "PbftValidator passes only PBFT's kinds");
   }
+}
+
+View PbftCore::normal_case_view(const replica::ValidatedMessage& message) {
+  switch (message.kind()) {
+    case net::MessageKind::pbft_pre_prepare: return as<PrePrepareMessage>(message).pre_prepare().view;
+    case net::MessageKind::pbft_prepare: return as<PrepareMessage>(message).prepare().view;
+    case net::MessageKind::pbft_commit: return as<CommitMessage>(message).commit().view;
+    default: LOYAL_ASSERT(false, "PbftValidator passes only PBFT's kinds");
+  }
+}
+
+// A replica left behind in an older view (restarted with a wiped disk, or cut off through a view
+// change) ignores every normal-case message of the view the others are in, and would rejoin only
+// at the next view change, which a healthy cluster never needs. f+1 replicas sending in views
+// above this one include a correct one, so the (f+1)-th highest of their views was begun by a
+// correct replica: this replica moves to it with a VIEW-CHANGE, which the primary of that view
+// answers with its NEW-VIEW if it installed it (and which counts toward the view change if not).
+void PbftCore::note_higher_view(ReplicaId sender, View view, replica::Actions& out) {
+  ignore(reason::kWrongView);
+  View& seen = higher_views_[sender];
+  seen = std::max(seen, view);
+  std::vector<View> above;
+  for (const auto& [replica, highest] : higher_views_) {
+    if (highest > view_) above.push_back(highest);
+  }
+  if (above.size() < options_.max_faulty + 1) return;
+  std::sort(above.begin(), above.end(), std::greater<>());
+  const View target = above[options_.max_faulty];
+  higher_views_.clear();
+  if (target > view_) start_view_change(target, out);
 }
 
 bool PbftCore::can_propose() const {
@@ -105,7 +136,11 @@ void PbftCore::on_pre_prepare(const PrePrepareMessage& message, replica::Actions
     }
     // A slot a NEW-VIEW re-issued has no signed PRE-PREPARE of its own yet; the new primary sends
     // one, and this replica prepares once it has it, so its prepared certificate is complete.
-    if (!slot.pre_prepare->frame.empty() || slot.sent_prepare) return ignore(reason::kDuplicatePrePrepare);
+    if (!slot.pre_prepare->frame.empty() || slot.sent_prepare) {
+      // A primary re-sends its PRE-PREPARE only while the slot is not committed-local at it.
+      help_lagging(message.sender(), pre_prepare.sequence, slot, /*needs_prepares=*/true, out);
+      return ignore(reason::kDuplicatePrePrepare);
+    }
     slot.pre_prepare->frame = message.frame();
     send_prepare(pre_prepare.sequence, slot, out);
     return make_progress(pre_prepare.sequence, slot, out);
@@ -165,9 +200,10 @@ void PbftCore::on_commit(const CommitMessage& message, replica::Actions& out) {
   }
 }
 
-// A replica re-sends its votes only for slots that are not committed-local at it, so a vote it
-// sends again for a slot committed here says that it still lacks votes there: typically one
-// restarted from its journal, which keeps its own votes but not the COMMITs it had received. The
+// A replica re-sends its votes (a primary its PRE-PREPARE) only for slots that are not
+// committed-local at it, so one it sends again for a slot committed here says that it still lacks
+// votes there: typically one restarted from its journal, which keeps its own votes but not the
+// PREPAREs and COMMITs it had received. The
 // others move on with its votes for newer slots and never re-send the older ones (nothing stalls
 // here), and it cannot reach the next checkpoint without them: where f replicas are faulty, no
 // checkpoint would become stable again. So it gets this replica's own votes for the slot, to it

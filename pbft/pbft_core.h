@@ -164,6 +164,10 @@ class PbftCore final : public replica::Protocol {
   void on_commit(const CommitMessage& message, replica::Actions& out);
   void on_checkpoint(const CheckpointVote& message, replica::Actions& out);
 
+  // The view a PRE-PREPARE, PREPARE or COMMIT was sent in.
+  static View normal_case_view(const replica::ValidatedMessage& message);
+  // `sender` sent a valid normal-case message in `view`, above this replica's view.
+  void note_higher_view(ReplicaId sender, View view, replica::Actions& out);
   bool in_window(Sequence sequence) const;
   void ignore(std::string_view reason);
   // This replica's own envelope for `body`, signed: what it sends and what it keeps as evidence.
@@ -225,6 +229,9 @@ class PbftCore final : public replica::Protocol {
   std::uint32_t failed_view_changes_ = 0;  // consecutive, for the back-off
   // Views begun since a request last executed here: the request timer doubles for each.
   std::uint32_t views_without_execution_ = 0;
+  // Per replica, the highest view above this replica's in which it sent a valid normal-case
+  // message (note_higher_view): at most n.
+  std::map<ReplicaId, View> higher_views_;
   // Each replica's latest valid VIEW-CHANGE (highest view): at most n.
   std::map<ReplicaId, CheckedViewChange> view_changes_;
   // This replica's VIEW-CHANGE for view_ while changing views, with its signed frame.

@@ -83,26 +83,29 @@ bool PbftCore::redundant(const net::Envelope& envelope) const {
     ++ignored_[reason];
     return true;
   };
-  // on_message: a replica changing views takes no part in the normal case until the NEW-VIEW.
-  if (!view_active_) return skip(reason::kInViewChange);
-
+  // A message of a higher view is verified: it may tell a replica left behind to catch up
+  // (note_higher_view). Otherwise, as on_message: a replica changing views takes no part in the
+  // normal case until the NEW-VIEW, and other views' messages do not count.
   if (!vote) {
     const auto decoded = decode_pre_prepare(envelope.body, options_.limits);
     const auto* pre_prepare = std::get_if<PrePrepare>(&decoded);
-    if (pre_prepare == nullptr) return false;
+    if (pre_prepare == nullptr || pre_prepare->view > view_) return false;
+    if (!view_active_) return skip(reason::kInViewChange);
     if (pre_prepare->view != view_) return skip(reason::kWrongView);
     if (!in_window(pre_prepare->sequence)) return skip(reason::kPrePrepareOutsideWindow);
     const auto slot = log_.find(pre_prepare->sequence);
-    // A retransmission of the PRE-PREPARE this replica already accepted and prepared on.
+    // A retransmission of the PRE-PREPARE this replica already accepted and prepared on; for a
+    // slot committed-local here it is answered (help_lagging), so it is verified first.
     const bool again = slot != log_.end() && slot->second.pre_prepare && slot->second.pre_prepare->view == view_ &&
                        slot->second.pre_prepare->digest == pre_prepare->batch_digest &&
                        (!slot->second.pre_prepare->frame.empty() || slot->second.sent_prepare);
-    return again && skip(reason::kDuplicatePrePrepare);
+    return again && !slot->second.committed_local && skip(reason::kDuplicatePrePrepare);
   }
 
   const bool prepare = kind == net::MessageKind::pbft_prepare;
   const std::optional<VoteFields> fields = vote_fields(envelope, options_.limits);
-  if (!fields) return false;
+  if (!fields || fields->view > view_) return false;
+  if (!view_active_) return skip(reason::kInViewChange);
   if (fields->view != view_) return skip(reason::kWrongView);
   if (!in_window(fields->sequence)) return skip(prepare ? reason::kPrepareOutsideWindow : reason::kCommitOutsideWindow);
   const auto found = log_.find(fields->sequence);

@@ -82,30 +82,6 @@ std::uint64_t nemesis_seed() {
   return std::random_device{}();
 }
 
-// A PBFT replica that missed a view change (restarted on a wiped disk while the others were in a
-// later view) learns the current view only from the next view change: it fetches each stable
-// checkpoint's state but ignores the current view's messages. That is a defect of the PBFT core
-// (the design's "a replica that never catches up after being behind"), reported in the README;
-// until it is fixed, the catch-up check fails for it only when asked to.
-bool strict_catch_up() {
-  const char* text = std::getenv("LOYAL_NEMESIS_STRICT_CATCH_UP");
-  return text != nullptr && std::string(text) == "1";
-}
-
-// Exactly one replica is in a lower view than the others, which agree on their view and leader.
-bool one_replica_behind_in_view(const local::LocalCluster& cluster) {
-  std::map<std::pair<std::uint64_t, std::optional<ReplicaId>>, int> replicas_by_view;
-  for (ReplicaId r = 0; r < cluster.replica_count(); ++r) {
-    const auto status = cluster.latest_status(r);
-    if (!status) return false;
-    ++replicas_by_view[{status->epoch, status->leader}];
-  }
-  if (replicas_by_view.size() != 2) return false;
-  const auto& [lower, lower_count] = *replicas_by_view.begin();
-  const auto& [higher, higher_count] = *replicas_by_view.rbegin();
-  return lower_count == 1 && higher.second.has_value() && lower.first < higher.first;
-}
-
 double seconds_between(Clock::time_point from, Clock::time_point to) {
   return std::chrono::duration<double>(to - from).count();
 }
@@ -263,15 +239,7 @@ TEST_P(Nemesis, HistoryIsLinearizableAndClientsAreAnsweredAfterHealing) {
   if (healed) {
     const auto everyone = all_replicas_except(*cluster_, {});
     const bool converged = wait_for_convergence(*cluster_, everyone, *client_).has_value();
-    if (!converged && variant.protocol == ProtocolMode::pbft && !strict_catch_up() &&
-        one_replica_behind_in_view(*cluster_)) {
-      std::printf("nemesis: KNOWN PBFT CORE ISSUE, not failed (LOYAL_NEMESIS_STRICT_CATCH_UP=1 fails it): one replica "
-                  "stays in a lower view than the others and so never takes part again until the next view change "
-                  "(README, \"The nemesis test\")\n%s",
-                  describe_cluster(*cluster_).c_str());
-    } else {
-      EXPECT_TRUE(converged) << "the replicas did not converge after healing\n" << describe_cluster(*cluster_);
-    }
+    EXPECT_TRUE(converged) << "the replicas did not converge after healing\n" << describe_cluster(*cluster_);
   }
   for (ReplicaId r = 0; r < cluster_->replica_count(); ++r) {
     if (const auto status = cluster_->latest_status(r)) std::printf("nemesis: %s\n", status->line.c_str());

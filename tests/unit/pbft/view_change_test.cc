@@ -281,6 +281,26 @@ TEST_F(NewPrimaryTest, AStaleViewChangeGetsTheNewViewAtMostOncePerRetransmission
   EXPECT_EQ(sent_of_kind(deliver(core_, keys_, stale).actions, MessageKind::pbft_new_view).size(), 1u);
 }
 
+// Found by the real-process nemesis test (issue 12): a replica restarted with a wiped disk while
+// the others were in view 1 ignored all of view 1's messages and rejoined only at the next view
+// change. f+1 replicas voting in view 1 now take it there: its VIEW-CHANGE for view 1, which the
+// primary of view 1 answers with its NEW-VIEW.
+TEST_F(BackupViewChangeTest, AReplicaLeftInAnOlderViewCatchesUpWhenFPlusOneReplicasVoteInANewerOne) {
+  const TestBatch batch = batch_for(1);
+  EXPECT_TRUE(sent_messages(prepare(0, 1, batch.digest, 1).actions).empty()) << "one replica may be faulty";
+  EXPECT_EQ(core_.view(), 0u);
+  const Delivery second = prepare(3, 1, batch.digest, 1);
+  EXPECT_EQ(core_.view(), 1u);
+  EXPECT_TRUE(core_.in_view_change());
+  ASSERT_EQ(sent_of_kind(second.actions, MessageKind::pbft_view_change).size(), 1u);
+
+  const std::vector<Bytes> view_changes{evidence_.view_change(0, 1), evidence_.view_change(1, 1),
+                                        evidence_.view_change(3, 1)};
+  ASSERT_FALSE(from(1, MessageKind::pbft_new_view, evidence_.new_view_body(1, view_changes)).dropped);
+  EXPECT_FALSE(core_.in_view_change());
+  EXPECT_EQ(core_.status().leader, 1u);
+}
+
 // A VIEW-CHANGE that changes nothing here is dropped before its certificates are verified.
 TEST_F(BackupViewChangeTest, AViewChangeForAViewAlreadyInstalledIsSkippedUnverified) {
   const std::vector<Bytes> view_changes{evidence_.view_change(0, 1), evidence_.view_change(1, 1),
