@@ -124,7 +124,10 @@ void PbftCore::propose(Bytes batch, const crypto::Digest& digest, replica::Actio
 void PbftCore::on_pre_prepare(const PrePrepareMessage& message, replica::Actions& out) {
   const PrePrepare& pre_prepare = message.pre_prepare();
   if (pre_prepare.view != view_) return ignore(reason::kWrongView);
-  if (!in_window(pre_prepare.sequence)) return ignore(reason::kPrePrepareOutsideWindow);
+  if (!in_window(pre_prepare.sequence)) {
+    if (pre_prepare.sequence <= low_watermark_) send_stable_proof(message.sender(), out);
+    return ignore(reason::kPrePrepareOutsideWindow);
+  }
   Slot& slot = log_[pre_prepare.sequence];
   if (slot.pre_prepare && slot.pre_prepare->view == pre_prepare.view) {
     // Keep the first: a backup prepares at most one batch per (view, sequence number), which is
@@ -169,7 +172,10 @@ void PbftCore::send_prepare(Sequence sequence, Slot& slot, replica::Actions& out
 void PbftCore::on_prepare(const PrepareMessage& message, replica::Actions& out) {
   const Prepare& prepare = message.prepare();
   if (prepare.view != view_) return ignore(reason::kWrongView);
-  if (!in_window(prepare.sequence)) return ignore(reason::kPrepareOutsideWindow);
+  if (!in_window(prepare.sequence)) {
+    if (prepare.sequence <= low_watermark_) send_stable_proof(message.sender(), out);
+    return ignore(reason::kPrepareOutsideWindow);
+  }
   Slot& slot = log_[prepare.sequence];
   switch (record_vote(slot.prepares, prepare.view, prepare.batch_digest, message.sender(), message.frame())) {
     case VoteOutcome::duplicate:
@@ -186,7 +192,10 @@ void PbftCore::on_prepare(const PrepareMessage& message, replica::Actions& out) 
 void PbftCore::on_commit(const CommitMessage& message, replica::Actions& out) {
   const Commit& commit = message.commit();
   if (commit.view != view_) return ignore(reason::kWrongView);
-  if (!in_window(commit.sequence)) return ignore(reason::kCommitOutsideWindow);
+  if (!in_window(commit.sequence)) {
+    if (commit.sequence <= low_watermark_) send_stable_proof(message.sender(), out);
+    return ignore(reason::kCommitOutsideWindow);
+  }
   Slot& slot = log_[commit.sequence];
   switch (record_vote(slot.commits, commit.view, commit.batch_digest, message.sender(), message.frame())) {
     case VoteOutcome::duplicate:
@@ -227,6 +236,33 @@ void PbftCore::help_lagging(ReplicaId sender, Sequence sequence, Slot& slot, boo
   if (slot.sent_commit) {
     to_sender(net::MessageKind::pbft_commit, encode_commit({accepted.view, sequence, accepted.digest}),
               own_vote(slot.commits, accepted.view, accepted.digest));
+  }
+}
+
+// A replica that sends a message for a sequence number at or below this replica's stable
+// checkpoint is behind it: typically one restarted from its journal whose snapshot is older. It
+// cannot make that checkpoint stable itself (it has not executed that far, and with f replicas
+// faulty the correct others' votes alone are one short of a quorum), and the log below it is gone
+// here. So it gets the checkpoint's whole proof, to it alone: this replica's own signed CHECKPOINT
+// and the others' signed CHECKPOINTs as they were received (each verifiable on its own), from
+// which it sees the checkpoint stable and fetches the state. At most once per retransmission
+// period per replica.
+void PbftCore::send_stable_proof(ReplicaId sender, replica::Actions& out) {
+  if (low_watermark_ == 0 || !stable_proof_complete()) return;
+  const auto [sent, first] = stable_proof_sent_at_.try_emplace(sender, now_);
+  if (!first && now_ < sent->second + options_.retransmit_ticks) return;
+  sent->second = now_;
+  const CheckpointCertificate& certificate = *stable_certificate_;
+  const Bytes body = replica::encode_checkpoint({certificate.sequence, certificate.state_digest});
+  const auto to_sender = [&](const Bytes& frame) {
+    out.send.push_back(replica::Outgoing{sender, net::MessageKind::checkpoint, body, frame});
+  };
+  if (const auto own = own_checkpoint_frames_.find(certificate.sequence);
+      certificate.includes_own && own != own_checkpoint_frames_.end()) {
+    to_sender(own->second);
+  }
+  for (std::size_t i = 0; i < certificate.frames.size() && i < certificate.signers.size(); ++i) {
+    if (certificate.signers[i] != sender) to_sender(certificate.frames[i]);
   }
 }
 

@@ -178,6 +178,8 @@ class PbftCore final : public replica::Protocol {
   // Records this replica's checkpoint at `sequence` and signs its CHECKPOINT for it.
   const Bytes& record_own_checkpoint(Sequence sequence, const crypto::Digest& state_digest);
   void send_prepare(Sequence sequence, Slot& slot, replica::Actions& out);
+  // Sends `sender`, which is behind the low watermark, the stable checkpoint's whole proof.
+  void send_stable_proof(ReplicaId sender, replica::Actions& out);
   // Answers `sender`'s re-sent vote for a slot committed-local here with this replica's own votes.
   void help_lagging(ReplicaId sender, Sequence sequence, Slot& slot, bool needs_prepares, replica::Actions& out);
   // Moves one slot on: COMMIT once prepared, committed-local once enough COMMITs match.
@@ -237,11 +239,15 @@ class PbftCore final : public replica::Protocol {
   // This replica's VIEW-CHANGE for view_ while changing views, with its signed frame.
   CheckedViewChange own_view_change_;
   Bytes own_view_change_body_;
-  Bytes new_view_body_;              // the NEW-VIEW this replica sent as primary of view_
-  Bytes new_view_frame_;             // ... and its signed frame
+  // The NEW-VIEW that began view_ (sent as its primary, or received), and the primary's signed
+  // frame of it: passed on to replicas that missed it.
+  Bytes new_view_body_;
+  Bytes new_view_frame_;
   // When the NEW-VIEW was last re-sent to each replica that asked with a stale VIEW-CHANGE: at most
   // once per retransmission period each, however often it asks (at most n entries).
   std::map<ReplicaId, replica::Tick> new_view_resent_at_;
+  // When the stable checkpoint's proof was last sent to each replica found behind it (at most n).
+  std::map<ReplicaId, replica::Tick> stable_proof_sent_at_;
   std::map<Sequence, Bytes> own_checkpoint_frames_;  // signed own CHECKPOINTs at or above h
   Equivocations equivocations_;
   Sequence low_watermark_ = 0;     // h: the last stable checkpoint

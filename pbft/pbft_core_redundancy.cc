@@ -47,7 +47,7 @@ std::optional<VoteFields> vote_fields(const net::Envelope& envelope, const net::
 // A VIEW-CHANGE carries up to L prepared certificates and a NEW-VIEW a quorum of VIEW-CHANGEs: up
 // to thousands of signatures. One for a view this replica has left, or older than what the sender
 // already sent, changes nothing here, and a re-sent one is checked only where the answer is a
-// NEW-VIEW (this replica is the primary of the view the sender has not seen installed).
+// NEW-VIEW (this replica installed a view the sender has not seen installed).
 bool PbftCore::redundant_view_message(const net::Envelope& envelope) const {
   const auto skip = [this](std::string_view reason) {
     ++ignored_[reason];
@@ -63,7 +63,11 @@ bool PbftCore::redundant_view_message(const net::Envelope& envelope) const {
   const auto decoded = decode_view_change(envelope.body, options_.limits, max_list);
   const auto* view_change = std::get_if<ViewChange>(&decoded);
   if (view_change == nullptr) return false;
-  const bool answered_with_new_view = view_active_ && options_.self == primary() && !new_view_frame_.empty();
+  // Answered with the NEW-VIEW, unless this sender got it within the retransmission period.
+  const auto resent = new_view_resent_at_.find(envelope.header.sender.index);
+  const bool answered_with_new_view =
+      view_active_ && !new_view_frame_.empty() &&
+      (resent == new_view_resent_at_.end() || now_ >= resent->second + options_.retransmit_ticks);
   if (view_change->view < view_ || (view_change->view == view_ && view_active_)) {
     return !answered_with_new_view && skip(reason::kStaleViewChange);
   }
@@ -92,6 +96,8 @@ bool PbftCore::redundant(const net::Envelope& envelope) const {
     if (pre_prepare == nullptr || pre_prepare->view > view_) return false;
     if (!view_active_) return skip(reason::kInViewChange);
     if (pre_prepare->view != view_) return skip(reason::kWrongView);
+    // At or below h it is answered with the stable checkpoint's proof (send_stable_proof).
+    if (pre_prepare->sequence <= low_watermark_) return false;
     if (!in_window(pre_prepare->sequence)) return skip(reason::kPrePrepareOutsideWindow);
     const auto slot = log_.find(pre_prepare->sequence);
     // A retransmission of the PRE-PREPARE this replica already accepted and prepared on; for a
@@ -107,6 +113,7 @@ bool PbftCore::redundant(const net::Envelope& envelope) const {
   if (!fields || fields->view > view_) return false;
   if (!view_active_) return skip(reason::kInViewChange);
   if (fields->view != view_) return skip(reason::kWrongView);
+  if (fields->sequence <= low_watermark_) return false;  // answered (send_stable_proof)
   if (!in_window(fields->sequence)) return skip(prepare ? reason::kPrepareOutsideWindow : reason::kCommitOutsideWindow);
   const auto found = log_.find(fields->sequence);
   if (found == log_.end()) return false;

@@ -121,8 +121,9 @@ void PbftCore::make_own_view_change() {
 void PbftCore::on_view_change(const ViewChangeMessage& message, replica::Actions& out) {
   const CheckedViewChange& view_change = message.view_change();
   if (view_change.view < view_ || (view_change.view == view_ && view_active_)) {
-    // The sender has not seen the NEW-VIEW of a view this replica leads: it may have been lost.
-    if (view_active_ && options_.self == primary() && !new_view_frame_.empty()) {
+    // The sender has not seen the NEW-VIEW of the view this replica is in: it may have been lost.
+    // Any replica that installed the view passes on the primary's signed NEW-VIEW, as it was sent.
+    if (view_active_ && !new_view_frame_.empty()) {
       const auto [resent, first] = new_view_resent_at_.try_emplace(view_change.sender, now_);
       if (first || now_ >= resent->second + options_.retransmit_ticks) {
         resent->second = now_;
@@ -190,6 +191,10 @@ void PbftCore::check_view_change_quorum(replica::Actions& out) {
 void PbftCore::on_new_view(const NewViewMessage& message, replica::Actions& out) {
   if (message.view() < view_ || (message.view() == view_ && view_active_)) return ignore(reason::kStaleNewView);
   install_view(message.view(), message.plan(), out);
+  // Kept to pass on to a replica that missed it (on_view_change): the primary may have restarted
+  // since, and a restarted primary no longer holds it.
+  new_view_body_ = message.body();
+  new_view_frame_ = message.frame();
 }
 
 void PbftCore::install_view(View view, const NewViewPlan& plan, replica::Actions& out) {

@@ -27,11 +27,12 @@ CheckpointVote::CheckpointVote(ReplicaId sender, replica::CheckpointMessage chec
 ViewChangeMessage::ViewChangeMessage(CheckedViewChange view_change)
     : ValidatedMessage(net::MessageKind::pbft_view_change, view_change.sender), view_change_(std::move(view_change)) {}
 
-NewViewMessage::NewViewMessage(ReplicaId sender, View view, NewViewPlan plan, Bytes frame)
+NewViewMessage::NewViewMessage(ReplicaId sender, View view, NewViewPlan plan, Bytes frame, Bytes body)
     : ValidatedMessage(net::MessageKind::pbft_new_view, sender),
       view_(view),
       plan_(std::move(plan)),
-      frame_(std::move(frame)) {}
+      frame_(std::move(frame)),
+      body_(std::move(body)) {}
 
 namespace {
 
@@ -180,7 +181,7 @@ replica::Validation PbftValidator::validate_new_view(ReplicaId sender, const net
   if (view_changes.size() < quorum_) return reason::kNewViewTooFewViewChanges;
   NewViewPlan plan = plan_new_view(new_view.view, view_changes);
   if (encode_pre_prepares(plan) != new_view.pre_prepares) return reason::kNewViewWrongPrePrepares;
-  return validated(new NewViewMessage(sender, new_view.view, std::move(plan), copy(frame)));
+  return validated(new NewViewMessage(sender, new_view.view, std::move(plan), copy(frame), envelope.body));
 }
 
 }  // namespace loyal::pbft

@@ -94,13 +94,15 @@ class NewViewMessage final : public replica::ValidatedMessage {
   View view() const { return view_; }
   const NewViewPlan& plan() const { return plan_; }
   const Bytes& frame() const { return frame_; }
+  const Bytes& body() const { return body_; }
 
  private:
   friend class PbftValidator;
-  NewViewMessage(ReplicaId sender, View view, NewViewPlan plan, Bytes frame);
+  NewViewMessage(ReplicaId sender, View view, NewViewPlan plan, Bytes frame, Bytes body);
   View view_;
   NewViewPlan plan_;
   Bytes frame_;
+  Bytes body_;
 };
 
 class PbftValidator {

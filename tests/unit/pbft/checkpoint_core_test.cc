@@ -58,13 +58,20 @@ TEST_F(CheckpointTest, StableAtTwoFPlusOneMatchingVotesThenGarbageCollectsTheLog
 TEST_F(CheckpointTest, TheWindowMovesWithTheLowWatermark) {
   advance_to(4);
   ASSERT_EQ(core_.high_watermark(), 12u);
-  EXPECT_TRUE(pre_prepare(3, batch_for(3)).actions.empty()) << "below h";
-  EXPECT_TRUE(pre_prepare(4, batch_for(4)).actions.empty()) << "at h";
+  // Below or at h: no vote, but the sender is behind the stable checkpoint and gets its whole proof
+  // (this replica's CHECKPOINT and 2's; 0 signed the third itself), once per retransmission period.
+  const std::vector<replica::Outgoing> proof = sent_messages(pre_prepare(3, batch_for(3)).actions);
+  ASSERT_EQ(proof.size(), 2u) << "below h";
+  for (const replica::Outgoing& outgoing : proof) {
+    EXPECT_EQ(outgoing.kind, MessageKind::checkpoint);
+    EXPECT_EQ(outgoing.to, 0u);
+  }
+  EXPECT_TRUE(pre_prepare(4, batch_for(4)).actions.empty()) << "at h, within the period";
   EXPECT_EQ(sent_of_kind(pre_prepare(5, batch_for(5)).actions, MessageKind::pbft_prepare).size(), 1u) << "h+1";
   EXPECT_EQ(sent_of_kind(pre_prepare(12, batch_for(12)).actions, MessageKind::pbft_prepare).size(), 1u) << "h+L";
   EXPECT_TRUE(pre_prepare(13, batch_for(13)).actions.empty()) << "h+L+1";
   EXPECT_EQ(ignored(reason::kPrePrepareOutsideWindow), 3u);
-  EXPECT_TRUE(prepare(2, 3, batch_for(3).digest).actions.empty());
+  EXPECT_TRUE(sent_of_kind(prepare(2, 3, batch_for(3).digest).actions, MessageKind::pbft_commit).empty());
   EXPECT_EQ(ignored(reason::kPrepareOutsideWindow), 1u) << "below h as well as above h+L";
 }
 
