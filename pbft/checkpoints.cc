@@ -77,6 +77,24 @@ std::optional<CheckpointCertificate> Checkpoints::stable_certificate(Sequence se
   return std::nullopt;
 }
 
+std::optional<CheckpointCertificate> Checkpoints::matching_votes(Sequence sequence, std::uint32_t others) const {
+  const auto at_sequence = votes_.find(sequence);
+  if (at_sequence == votes_.end()) return std::nullopt;
+  std::map<crypto::Digest, std::uint32_t> matching;
+  for (const auto& [sender, vote] : at_sequence->second) ++matching[vote.state_digest];
+  for (const auto& [digest, count] : matching) {
+    if (count < others) continue;
+    CheckpointCertificate certificate{sequence, digest, {}, {}, false};
+    for (const auto& [sender, vote] : at_sequence->second) {
+      if (vote.state_digest != digest) continue;
+      certificate.signers.push_back(sender);
+      certificate.frames.push_back(vote.frame);
+    }
+    return certificate;
+  }
+  return std::nullopt;
+}
+
 void Checkpoints::discard_through(Sequence sequence) {
   while (!votes_.empty() && votes_.begin()->first <= sequence) {
     const auto oldest = votes_.begin();

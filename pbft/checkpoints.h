@@ -52,6 +52,9 @@ class Checkpoints {
 
   // The stable certificate at `sequence`, if a quorum of matching votes exists there.
   std::optional<CheckpointCertificate> stable_certificate(Sequence sequence) const;
+  // Matching votes of at least `others` other replicas at `sequence` (this replica's own not
+  // counted, includes_own false), if any: with others = f+1, a correct replica's digest.
+  std::optional<CheckpointCertificate> matching_votes(Sequence sequence, std::uint32_t others) const;
 
   // Forgets votes and own checkpoints at or below `sequence`, once it is the low watermark (its
   // proof has been kept elsewhere).

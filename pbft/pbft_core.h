@@ -190,6 +190,8 @@ class PbftCore final : public replica::Protocol {
   void check_stability(Sequence sequence, replica::Actions& out);
   void advance_low_watermark(CheckpointCertificate certificate, replica::Actions& out);
   void request_state(const CheckpointCertificate& certificate, replica::Actions& out);
+  // Fetches the checkpoint at `sequence` on f+1 matching votes when this replica is far behind it.
+  void fetch_if_a_checkpoint_behind(Sequence sequence, replica::Actions& out);
   // Whether stable_certificate_ proves the low watermark to others: a quorum of signers.
   bool stable_proof_complete() const;
   // Signed CHECKPOINTs for (sequence, digest) seen elsewhere (a vote, the proof in a VIEW-CHANGE

@@ -47,6 +47,7 @@ void PbftCore::on_checkpoint(const CheckpointVote& message, replica::Actions& ou
 // Votes at `sequence` changed (another replica's, or this replica's own).
 void PbftCore::check_stability(Sequence sequence, replica::Actions& out) {
   std::optional<CheckpointCertificate> certificate = checkpoints_.stable_certificate(sequence);
+  if (!certificate && sequence > low_watermark_) return fetch_if_a_checkpoint_behind(sequence, out);
   if (!certificate || sequence <= low_watermark_) return;
   if (certificate->includes_own) return advance_low_watermark(std::move(*certificate), out);
   // Stable without this replica: either its own state at `sequence` differs from what a quorum
@@ -54,6 +55,20 @@ void PbftCore::check_stability(Sequence sequence, replica::Actions& out) {
   // arriving, but the others are about to discard the log below `sequence` and stop re-sending
   // it, so waiting could leave this replica behind for good.
   if (checkpoints_.own(sequence) || sequence > last_committed_) request_state(*certificate, out);
+}
+
+// A replica a whole checkpoint interval behind a checkpoint that f+1 others vouch for (so a correct
+// one among them: the digest is the correct state's) fetches it without waiting for a quorum. It
+// may never see a quorum: restarted from a journal whose snapshot is older than the others' stable
+// checkpoint, its own earlier vote is one of that quorum, and with f replicas faulty no other can
+// replace it (Castro & Liskov's weak certificate for state transfer, TOCS 2002 §5.3.2). Once it
+// installed the state, its own CHECKPOINT completes the proof. Less than an interval behind, it is
+// still catching up by itself, and a fetch would cost more than it saves.
+void PbftCore::fetch_if_a_checkpoint_behind(Sequence sequence, replica::Actions& out) {
+  if (sequence < last_committed_ + options_.checkpoint_interval) return;
+  if (std::optional<CheckpointCertificate> weak = checkpoints_.matching_votes(sequence, options_.max_faulty + 1)) {
+    request_state(*weak, out);
+  }
 }
 
 void PbftCore::advance_low_watermark(CheckpointCertificate certificate, replica::Actions& out) {
