@@ -56,35 +56,26 @@ void Checkpoints::forget_vote(ReplicaId sender, Sequence sequence) {
 }
 
 std::optional<CheckpointCertificate> Checkpoints::stable_certificate(Sequence sequence) const {
+  return first_matching(sequence, quorum_, /*count_own=*/true);
+}
+
+std::optional<CheckpointCertificate> Checkpoints::matching_votes(Sequence sequence, std::uint32_t others) const {
+  return first_matching(sequence, others, /*count_own=*/false);
+}
+
+std::optional<CheckpointCertificate> Checkpoints::first_matching(Sequence sequence, std::uint32_t needed,
+                                                                 bool count_own) const {
   const auto at_sequence = votes_.find(sequence);
   if (at_sequence == votes_.end()) return std::nullopt;
-  const std::optional<crypto::Digest> own_digest = own(sequence);
+  const std::optional<crypto::Digest> own_digest = count_own ? own(sequence) : std::nullopt;
   // Digests in order, so the outcome never depends on arrival order. Two digests can both reach
   // a quorum only with more than f faulty replicas.
   std::map<crypto::Digest, std::uint32_t> matching;
   for (const auto& [sender, vote] : at_sequence->second) ++matching[vote.state_digest];
   for (const auto& [digest, others] : matching) {
     const bool includes_own = own_digest == digest;
-    if (others + (includes_own ? 1 : 0) < quorum_) continue;
+    if (others + (includes_own ? 1 : 0) < needed) continue;
     CheckpointCertificate certificate{sequence, digest, {}, {}, includes_own};
-    for (const auto& [sender, vote] : at_sequence->second) {
-      if (vote.state_digest != digest) continue;
-      certificate.signers.push_back(sender);
-      certificate.frames.push_back(vote.frame);
-    }
-    return certificate;
-  }
-  return std::nullopt;
-}
-
-std::optional<CheckpointCertificate> Checkpoints::matching_votes(Sequence sequence, std::uint32_t others) const {
-  const auto at_sequence = votes_.find(sequence);
-  if (at_sequence == votes_.end()) return std::nullopt;
-  std::map<crypto::Digest, std::uint32_t> matching;
-  for (const auto& [sender, vote] : at_sequence->second) ++matching[vote.state_digest];
-  for (const auto& [digest, count] : matching) {
-    if (count < others) continue;
-    CheckpointCertificate certificate{sequence, digest, {}, {}, false};
     for (const auto& [sender, vote] : at_sequence->second) {
       if (vote.state_digest != digest) continue;
       certificate.signers.push_back(sender);

@@ -61,6 +61,9 @@ class Checkpoints {
   void discard_through(Sequence sequence);
 
  private:
+  // The first digest (in digest order) at `sequence` with `needed` matching votes, this replica's
+  // own counted when `count_own`.
+  std::optional<CheckpointCertificate> first_matching(Sequence sequence, std::uint32_t needed, bool count_own) const;
   struct Vote {
     crypto::Digest state_digest;
     Bytes frame;

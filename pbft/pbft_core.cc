@@ -221,10 +221,7 @@ void PbftCore::on_commit(const CommitMessage& message, replica::Actions& out) {
 // that committed meanwhile may take this answer for a re-sent vote and answer it in turn.
 void PbftCore::help_lagging(ReplicaId sender, Sequence sequence, Slot& slot, bool needs_prepares,
                             replica::Actions& out) {
-  if (!slot.committed_local || !slot.pre_prepare) return;
-  const auto [helped, first] = slot.helped_at.try_emplace(sender, now_);
-  if (!first && now_ < helped->second + options_.retransmit_ticks) return;
-  helped->second = now_;
+  if (!slot.committed_local || !slot.pre_prepare || !once_per_period(slot.helped_at, sender)) return;
   const AcceptedPrePrepare& accepted = *slot.pre_prepare;
   const auto to_sender = [&](net::MessageKind kind, Bytes body, const Bytes& frame) {
     out.send.push_back(replica::Outgoing{sender, kind, std::move(body), frame});
@@ -248,10 +245,7 @@ void PbftCore::help_lagging(ReplicaId sender, Sequence sequence, Slot& slot, boo
 // which it sees the checkpoint stable and fetches the state. At most once per retransmission
 // period per replica.
 void PbftCore::send_stable_proof(ReplicaId sender, replica::Actions& out) {
-  if (low_watermark_ == 0 || !stable_proof_complete()) return;
-  const auto [sent, first] = stable_proof_sent_at_.try_emplace(sender, now_);
-  if (!first && now_ < sent->second + options_.retransmit_ticks) return;
-  sent->second = now_;
+  if (low_watermark_ == 0 || !stable_proof_complete() || !once_per_period(stable_proof_sent_at_, sender)) return;
   const CheckpointCertificate& certificate = *stable_certificate_;
   const Bytes body = replica::encode_checkpoint({certificate.sequence, certificate.state_digest});
   const auto to_sender = [&](const Bytes& frame) {
@@ -390,6 +384,17 @@ bool PbftCore::in_window(Sequence sequence) const {
 }
 
 void PbftCore::ignore(std::string_view reason) { ++ignored_[reason]; }
+
+bool PbftCore::answered_within_period(const std::map<ReplicaId, replica::Tick>& last, ReplicaId replica) const {
+  const auto it = last.find(replica);
+  return it != last.end() && now_ < it->second + options_.retransmit_ticks;
+}
+
+bool PbftCore::once_per_period(std::map<ReplicaId, replica::Tick>& last, ReplicaId replica) {
+  if (answered_within_period(last, replica)) return false;
+  last.insert_or_assign(replica, now_);
+  return true;
+}
 
 Bytes PbftCore::sign(net::MessageKind kind, const Bytes& body) const {
   return net::signed_frame({options_.cluster_id, ProtocolMode::pbft, NodeId::replica(options_.self), kind}, body,

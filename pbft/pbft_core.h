@@ -170,6 +170,10 @@ class PbftCore final : public replica::Protocol {
   void note_higher_view(ReplicaId sender, View view, replica::Actions& out);
   bool in_window(Sequence sequence) const;
   void ignore(std::string_view reason);
+  // The answers to one replica (help_lagging, send_stable_proof, a NEW-VIEW passed on) go at most
+  // once per retransmission period: `last` holds when each replica was last answered.
+  bool answered_within_period(const std::map<ReplicaId, replica::Tick>& last, ReplicaId replica) const;
+  bool once_per_period(std::map<ReplicaId, replica::Tick>& last, ReplicaId replica);
   // This replica's own envelope for `body`, signed: what it sends and what it keeps as evidence.
   Bytes sign(net::MessageKind kind, const Bytes& body) const;
   void broadcast(net::MessageKind kind, Bytes body, Bytes frame, replica::Actions& out) const;

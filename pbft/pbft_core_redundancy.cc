@@ -64,10 +64,8 @@ bool PbftCore::redundant_view_message(const net::Envelope& envelope) const {
   const auto* view_change = std::get_if<ViewChange>(&decoded);
   if (view_change == nullptr) return false;
   // Answered with the NEW-VIEW, unless this sender got it within the retransmission period.
-  const auto resent = new_view_resent_at_.find(envelope.header.sender.index);
-  const bool answered_with_new_view =
-      view_active_ && !new_view_frame_.empty() &&
-      (resent == new_view_resent_at_.end() || now_ >= resent->second + options_.retransmit_ticks);
+  const bool answered_with_new_view = view_active_ && !new_view_frame_.empty() &&
+                                      !answered_within_period(new_view_resent_at_, envelope.header.sender.index);
   if (view_change->view < view_ || (view_change->view == view_ && view_active_)) {
     return !answered_with_new_view && skip(reason::kStaleViewChange);
   }

@@ -124,9 +124,7 @@ void PbftCore::on_view_change(const ViewChangeMessage& message, replica::Actions
     // The sender has not seen the NEW-VIEW of the view this replica is in: it may have been lost.
     // Any replica that installed the view passes on the primary's signed NEW-VIEW, as it was sent.
     if (view_active_ && !new_view_frame_.empty()) {
-      const auto [resent, first] = new_view_resent_at_.try_emplace(view_change.sender, now_);
-      if (first || now_ >= resent->second + options_.retransmit_ticks) {
-        resent->second = now_;
+      if (once_per_period(new_view_resent_at_, view_change.sender)) {
         out.send.push_back(
             replica::Outgoing{view_change.sender, net::MessageKind::pbft_new_view, new_view_body_, new_view_frame_});
       }

@@ -344,12 +344,11 @@ void Replica::send(const Outgoing& message) {
 }
 
 void Replica::transmit(const Outgoing& message, bool corrupt_signature) {
-  Bytes frame;
-  // A Byzantine policy may have altered the message the core signed, so a faulty replica signs
-  // what it actually sends.
-  if (!message.frame.empty() && !parts_.byzantine) {
-    frame = message.frame;
-  } else {
+  // The core's own signed frame goes out as it is; a Byzantine policy may have altered the message
+  // the core signed, so a faulty replica signs what it actually sends.
+  Bytes signed_here;
+  const Bytes* frame = &message.frame;
+  if (message.frame.empty() || parts_.byzantine) {
     net::Envelope envelope{{options_.cluster_id, options_.mode, NodeId::replica(options_.self), message.kind},
                            message.body,
                            net::NoAuthenticator{}};
@@ -360,15 +359,16 @@ void Replica::transmit(const Outgoing& message, bool corrupt_signature) {
       net::sign_envelope(envelope, *parts_.signer);
       if (corrupt_signature) std::get<crypto::Signature>(envelope.authenticator).bytes[0] ^= 0x01;
     }
-    frame = net::encode_envelope(envelope);
+    signed_here = net::encode_envelope(envelope);
+    frame = &signed_here;
   }
   LOYAL_ASSERT(message.to == Outgoing::kAllReplicas || (message.to < options_.replica_count && message.to != options_.self),
                "bad destination");
   if (sync_pending_) {
-    held_until_synced_.push_back(HeldFrame{message.to, std::move(frame)});
+    held_until_synced_.push_back(HeldFrame{message.to, frame == &signed_here ? std::move(signed_here) : *frame});
     return;
   }
-  hand_to_outbox(message.to, frame);
+  hand_to_outbox(message.to, *frame);
 }
 
 void Replica::hand_to_outbox(ReplicaId to, const Bytes& frame) {
