@@ -13,8 +13,8 @@ namespace {
 
 // Names this layout. It changes whenever the layout or the wire version does, so an input built
 // one way can never be mistaken for one built another way.
-constexpr std::string_view kAuthTag = "loyal/a1";
-static_assert(kWireVersion == 1, "kAuthTag names wire version 1: change them together");
+constexpr std::string_view kAuthTag = "loyal/a2";
+static_assert(kWireVersion == 2, "kAuthTag names wire version 2: change them together");
 static_assert(kAuthTag.size() + sizeof(std::uint64_t) + sizeof(std::uint8_t) + sizeof(std::uint16_t) +
                       sizeof(std::uint8_t) + sizeof(std::uint32_t) + crypto::Digest::kSize ==
                   AuthInput::kSize,

@@ -6,7 +6,7 @@
 // however many MACs an authenticator holds.
 //
 // Layout (56 bytes, integers little-endian):
-//   "loyal/a1" | cluster_id u64 | mode u8 | kind u16 | sender role u8 | sender index u32 |
+//   "loyal/a2" | cluster_id u64 | mode u8 | kind u16 | sender role u8 | sender index u32 |
 //   SHA-256(body) 32 bytes
 
 #include <array>

@@ -23,6 +23,7 @@ std::string_view drop_reason(DecodeError error) {
     case DecodeError::unknown_sender: return "decode.unknown_sender";
     case DecodeError::body_too_large: return "decode.body_too_large";
     case DecodeError::bad_authenticator: return "decode.bad_authenticator";
+    case DecodeError::unexpected_attachment: return "decode.unexpected_attachment";
   }
   return "decode.unknown";
 }

@@ -25,9 +25,10 @@ enum class DecodeError : std::uint8_t {
   unknown_sender,      // sender role/id is not a member of the cluster
   body_too_large,      // body beyond DecodeLimits::max_body_bytes
   bad_authenticator,   // authenticator of the wrong size or shape
+  unexpected_attachment,  // an attachment on a kind that carries none, or one beyond max_body_bytes
 };
 
-inline constexpr std::size_t kDecodeErrorCount = static_cast<std::size_t>(DecodeError::bad_authenticator) + 1;
+inline constexpr std::size_t kDecodeErrorCount = static_cast<std::size_t>(DecodeError::unexpected_attachment) + 1;
 
 std::string_view to_string(DecodeError error);
 // The name under which a drop for this error is counted: "decode.<to_string>". Static storage,

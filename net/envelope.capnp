@@ -60,4 +60,12 @@ struct Envelope {
     # A PBFT authenticator: one 16-byte tag per replica, indexed by replica id.
     macVector @10 :List(Data);
   }
+
+  # Bytes that travel with the message but outside the authenticator: the body binds them by
+  # digest, so they need no signature of their own and can be left off when the signed message is
+  # kept or forwarded as evidence. A PBFT PRE-PREPARE's batch rides here (the paper's
+  # <<PRE-PREPARE, v, n, d>_p, m>), which keeps prepared certificates, VIEW-CHANGEs and NEW-VIEWs
+  # the size of digests whatever the batch size. Only kinds that name it may carry it
+  # (net/message_kind.h kind_carries_attachment); anywhere else it makes the envelope malformed.
+  attachment @11 :Data;
 }

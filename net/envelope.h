@@ -16,7 +16,8 @@
 
 namespace loyal::net {
 
-inline constexpr std::uint8_t kWireVersion = 1;
+// 2: a PRE-PREPARE's batch travels as the envelope's attachment, outside the signed body.
+inline constexpr std::uint8_t kWireVersion = 2;
 
 // Who may authenticate how:
 //  - Signature: replica-to-replica protocol messages; client requests when client_auth = signature.
@@ -41,6 +42,9 @@ struct Envelope {
   EnvelopeHeader header;
   Bytes body;  // the message itself, Cap'n Proto bytes of the kind's own schema
   Authenticator authenticator;
+  // Not covered by the authenticator; the body binds it by digest (net/envelope.capnp). Empty for
+  // every kind but those kind_carries_attachment() names.
+  Bytes attachment{};
   friend bool operator==(const Envelope&, const Envelope&) = default;
 };
 

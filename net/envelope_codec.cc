@@ -5,6 +5,7 @@
 
 #include <capnp/message.h>
 
+#include "common/assert.h"
 #include "net/envelope.capnp.h"
 #include "net/capnp_data.h"
 #include "net/untrusted_message.h"
@@ -114,10 +115,15 @@ std::variant<Envelope, DecodeError> read_envelope(wire::Envelope::Reader in, con
   std::optional<Authenticator> authenticator = read_authenticator(in.getAuthenticator(), context.replica_count);
   if (!authenticator) return DecodeError::bad_authenticator;
 
+  const capnp::Data::Reader attachment = in.getAttachment();
+  if (attachment.size() > 0 && !kind_carries_attachment(*kind)) return DecodeError::unexpected_attachment;
+  if (attachment.size() > context.limits.max_body_bytes) return DecodeError::unexpected_attachment;
+
   return Envelope{
       .header = {.cluster_id = context.cluster_id, .mode = context.mode, .sender = *sender, .kind = *kind},
       .body = Bytes(body.begin(), body.end()),
       .authenticator = std::move(*authenticator),
+      .attachment = Bytes(attachment.begin(), attachment.end()),
   };
 }
 
@@ -125,6 +131,7 @@ std::variant<Envelope, DecodeError> read_envelope(wire::Envelope::Reader in, con
 
 Bytes encode_envelope(const Envelope& envelope) {
   const std::size_t words = kEnvelopeFixedWords + words_for(envelope.body.size()) +
+                            words_for(envelope.attachment.size()) +
                             std::visit(AuthenticatorWords{}, envelope.authenticator);
   capnp::MallocMessageBuilder message(static_cast<unsigned>(words));
   auto out = message.initRoot<wire::Envelope>();
@@ -136,7 +143,26 @@ Bytes encode_envelope(const Envelope& envelope) {
   out.setKind(static_cast<std::uint16_t>(envelope.header.kind));
   out.setBody(as_data(envelope.body));
   std::visit(AuthenticatorWriter{out.getAuthenticator()}, envelope.authenticator);
+  if (!envelope.attachment.empty()) out.setAttachment(as_data(envelope.attachment));
   return message_to_frame(message);
+}
+
+Bytes with_attachment(ByteView own_frame, ByteView attachment) {
+  auto opened = UntrustedMessage::open(own_frame, DecodeLimits{});
+  LOYAL_ASSERT(std::holds_alternative<UntrustedMessage>(opened), "this replica's own frame must open");
+  auto in = std::get<UntrustedMessage>(opened).root<wire::Envelope>();
+  const std::size_t words = words_for(own_frame.size()) + words_for(attachment.size()) + kEnvelopeFixedWords;
+  capnp::MallocMessageBuilder message(static_cast<unsigned>(words));
+  message.setRoot(in);
+  auto out = message.getRoot<wire::Envelope>();
+  LOYAL_ASSERT(out.getAttachment().size() == 0, "a kept frame has no attachment");
+  if (attachment.size() > 0) out.setAttachment(as_data(attachment));
+  return message_to_frame(message);
+}
+
+Bytes without_attachment(const Envelope& envelope) {
+  Envelope kept{envelope.header, envelope.body, envelope.authenticator, {}};
+  return encode_envelope(kept);
 }
 
 std::variant<Envelope, DecodeError> decode_envelope(ByteView frame, const DecodeContext& context) {

@@ -26,4 +26,11 @@ Bytes encode_envelope(const Envelope& envelope);
 
 std::variant<Envelope, DecodeError> decode_envelope(ByteView frame, const DecodeContext& context);
 
+// `own_frame` (a frame this process encoded, without attachment) with `attachment` added: what a
+// primary sends for the PRE-PREPARE it keeps as evidence without its batch. The authenticator is
+// untouched, since it never covers the attachment.
+Bytes with_attachment(ByteView own_frame, ByteView attachment);
+// The envelope's frame without its attachment: the signed message as evidence, digest-sized.
+Bytes without_attachment(const Envelope& envelope);
+
 }  // namespace loyal::net

@@ -26,6 +26,8 @@ std::optional<MessageKind> message_kind_from_wire(std::uint16_t value) {
     case MessageKind::pbft_commit:
     case MessageKind::pbft_view_change:
     case MessageKind::pbft_new_view:
+    case MessageKind::pbft_batch_request:
+    case MessageKind::pbft_batch_reply:
     case MessageKind::raft_pre_vote:
     case MessageKind::raft_pre_vote_reply:
     case MessageKind::raft_request_vote:
@@ -70,6 +72,8 @@ std::string_view to_string(MessageKind kind) {
     case MessageKind::pbft_commit: return "pbft_commit";
     case MessageKind::pbft_view_change: return "pbft_view_change";
     case MessageKind::pbft_new_view: return "pbft_new_view";
+    case MessageKind::pbft_batch_request: return "pbft_batch_request";
+    case MessageKind::pbft_batch_reply: return "pbft_batch_reply";
     case MessageKind::raft_pre_vote: return "raft_pre_vote";
     case MessageKind::raft_pre_vote_reply: return "raft_pre_vote_reply";
     case MessageKind::raft_request_vote: return "raft_request_vote";
@@ -87,6 +91,10 @@ std::string_view to_string(MessageKind kind) {
     case MessageKind::paxos_commit: return "paxos_commit";
   }
   return "unknown";
+}
+
+bool kind_carries_attachment(MessageKind kind) {
+  return kind == MessageKind::pbft_pre_prepare || kind == MessageKind::pbft_batch_reply;
 }
 
 }  // namespace loyal::net

@@ -26,6 +26,8 @@ enum class MessageKind : std::uint16_t {
   pbft_commit = 102,
   pbft_view_change = 103,
   pbft_new_view = 104,
+  pbft_batch_request = 105,
+  pbft_batch_reply = 106,
 
   // Raft.
   raft_pre_vote = 200,
@@ -52,5 +54,8 @@ std::optional<MessageKind> message_kind_from_wire(std::uint16_t value);
 // Whether a cluster running `mode` uses this kind (shared kinds belong to every mode).
 bool kind_belongs_to_mode(MessageKind kind, ProtocolMode mode);
 std::string_view to_string(MessageKind kind);
+// Whether an envelope of this kind may carry an attachment (net/envelope.capnp): a PBFT
+// PRE-PREPARE and a batch reply, whose bodies name the attachment's digest.
+bool kind_carries_attachment(MessageKind kind);
 
 }  // namespace loyal::net

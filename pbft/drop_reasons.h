@@ -32,6 +32,9 @@ inline constexpr std::string_view kNewViewNotFromPrimary = "pbft.new_view_not_fr
 inline constexpr std::string_view kNewViewBadViewChange = "pbft.new_view_bad_view_change";
 inline constexpr std::string_view kNewViewTooFewViewChanges = "pbft.new_view_too_few_view_changes";
 inline constexpr std::string_view kNewViewWrongPrePrepares = "pbft.new_view_wrong_pre_prepares";
+inline constexpr std::string_view kMalformedBatchRequest = "pbft.malformed_batch_request";
+inline constexpr std::string_view kMalformedBatchReply = "pbft.malformed_batch_reply";
+inline constexpr std::string_view kPreparedCertificateWithBatch = "pbft.prepared_certificate_with_batch";
 
 // Core: the message is valid but does not fit this replica's state.
 inline constexpr std::string_view kOwnMessage = "pbft.own_message";
@@ -50,6 +53,11 @@ inline constexpr std::string_view kDuplicateCheckpoint = "pbft.duplicate_checkpo
 inline constexpr std::string_view kConflictingCheckpoint = "pbft.conflicting_checkpoint";
 inline constexpr std::string_view kCheckpointSuperseded = "pbft.checkpoint_superseded";
 inline constexpr std::string_view kInViewChange = "pbft.in_view_change";
+// A batch request for a digest this replica does not hold, or answered within the period.
+inline constexpr std::string_view kBatchNotHeld = "pbft.batch_not_held";
+inline constexpr std::string_view kBatchRequestTooSoon = "pbft.batch_request_too_soon";
+// A batch reply for a digest no slot here is waiting for (late, or never asked).
+inline constexpr std::string_view kUnwantedBatch = "pbft.unwanted_batch";
 // Counted only by redundant(), before the signature check: a first vote from this sender that the
 // slot no longer needs.
 inline constexpr std::string_view kPrepareAfterPrepared = "pbft.prepare_after_prepared";

@@ -30,14 +30,10 @@ NewViewPlan plan_new_view(View view, const std::vector<CheckedViewChange>& view_
       if (certificate.sequence > plan.max_s) plan.max_s = certificate.sequence;
     }
   }
-  const crypto::Digest null_digest = crypto::sha256({});
   for (Sequence sequence = plan.min_s + 1; sequence <= plan.max_s; ++sequence) {
     const auto it = chosen.find(sequence);
-    if (it == chosen.end()) {
-      plan.pre_prepares.push_back(PrePrepare{view, sequence, null_digest, {}});
-    } else {
-      plan.pre_prepares.push_back(PrePrepare{view, sequence, it->second->digest, it->second->batch});
-    }
+    const crypto::Digest& digest = it == chosen.end() ? null_batch_digest() : it->second->digest;
+    plan.pre_prepares.push_back(PrePrepare{view, sequence, digest});
   }
   return plan;
 }

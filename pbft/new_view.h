@@ -4,7 +4,8 @@
 // certificate in V. For every n in (min-s, max-s] the new primary re-issues, in the new view, the
 // batch of the certificate for n with the highest view, or a null request (an empty batch) when
 // no certificate names n. The new primary and every replica that checks the NEW-VIEW run this
-// same function, so a NEW-VIEW whose O differs was made by a faulty primary.
+// same function, so a NEW-VIEW whose O differs was made by a faulty primary. O names digests
+// only: the batches travel with the new primary's PRE-PREPAREs (pbft/pbft_core.h, "Batches").
 
 #include <vector>
 

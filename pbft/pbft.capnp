@@ -8,13 +8,15 @@
 using Cxx = import "/capnp/c++.capnp";
 $Cxx.namespace("loyal::pbft::wire");
 
-# The primary of `view` assigns `sequence` to a batch. The batch travels inside, so a backup needs
-# no separate request message before it can prepare.
+# The primary of `view` assigns `sequence` to the batch with digest `batchDigest`. The batch itself
+# travels beside this body as the envelope's attachment (net/envelope.capnp), outside the
+# signature, so a backup needs no separate request message before it can prepare, while the signed
+# PRE-PREPARE that certificates, VIEW-CHANGEs and NEW-VIEWs carry is the size of a digest.
 struct PrePrepare {
   view @0 :UInt64;
   sequence @1 :UInt64;
-  batchDigest @2 :Data;  # SHA-256 of `batch`, 32 bytes
-  batch @3 :Data;        # the exact encoded replica Batch the digest covers
+  batchDigest @2 :Data;  # SHA-256 of the exact encoded replica Batch, 32 bytes
+  batch @3 :Data;        # wire version 1 only; always empty now (a non-empty one is refused)
 }
 
 # A backup's vote that it accepted the pre-prepare for (view, sequence, batchDigest).
@@ -58,6 +60,21 @@ struct NewView {
   prePrepares @2 :List(Data);
 }
 
+# A replica that must send or execute the batch with digest `batchDigest` at `sequence` and does
+# not hold it (a new primary re-issuing a batch another replica's certificate named; a replica whose
+# slot committed before it saw the batch) asks every replica for it.
+struct BatchRequest {
+  sequence @0 :UInt64;
+  batchDigest @1 :Data;
+}
+
+# The answer: the batch is the envelope's attachment, and its digest must be `batchDigest`, which is
+# all the asker checks; no signature vouches for a batch, the certificate that named its digest does.
+struct BatchReply {
+  sequence @0 :UInt64;
+  batchDigest @1 :Data;
+}
+
 # Equivocation evidence exported for people and other tools: per entry, the two conflicting
 # signed envelopes, exactly as received. Anyone holding the cluster's public keys can check them;
 # the other fields only say where to look.
@@ -96,6 +113,7 @@ struct SlotRecord {
   prepared @5 :Bool;
   prepares @6 :List(Data);    # signed PREPAREs of the prepared certificate
   prepareSenders @7 :List(UInt32);  # who signed each of `prepares`
+  hasBatch @8 :Bool;          # `batch` holds the batch (else it is in an earlier record, or not here yet)
 }
 
 # A checkpoint that became stable here, with its proof (signed CHECKPOINT envelopes).

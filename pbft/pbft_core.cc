@@ -56,6 +56,10 @@ void PbftCore::on_message(const replica::ValidatedMessage& message, replica::Act
     case net::MessageKind::pbft_view_change: return on_view_change(as<ViewChangeMessage>(message), out);
     case net::MessageKind::pbft_new_view: return on_new_view(as<NewViewMessage>(message), out);
     case net::MessageKind::checkpoint: return on_checkpoint(as<CheckpointVote>(message), out);
+    // Batches are asked for and answered in any view, a view change included: a batch is bound to
+    // its digest, not to a view.
+    case net::MessageKind::pbft_batch_request: return on_batch_request(as<BatchRequestMessage>(message), out);
+    case net::MessageKind::pbft_batch_reply: return on_batch_reply(as<BatchReplyMessage>(message), out);
     default: break;
   }
   if (const View view = normal_case_view(message); view > view_) return note_higher_view(message.sender(), view, out);
@@ -112,12 +116,10 @@ void PbftCore::propose(Bytes batch, const crypto::Digest& digest, replica::Actio
   const Sequence sequence = ++last_assigned_;
   Slot& slot = log_[sequence];
   LOYAL_ASSERT(!slot.pre_prepare, "the primary assigns each sequence number once per view");
-  Bytes body = encode_pre_prepare({view_, sequence, digest, batch});
-  Bytes frame = sign(net::MessageKind::pbft_pre_prepare, body);
-  slot.pre_prepare = AcceptedPrePrepare{view_, digest, std::move(batch), frame};
-  slot.sent_pre_prepare = true;
+  slot.pre_prepare = AcceptedPrePrepare{view_, digest, std::move(batch), {}};
+  sign_pre_prepare(sequence, slot);
   persist_slot(sequence, slot, out);
-  broadcast(net::MessageKind::pbft_pre_prepare, std::move(body), std::move(frame), out);
+  broadcast_pre_prepare(replica::Outgoing::kAllReplicas, sequence, *slot.pre_prepare, out);
   make_progress(sequence, slot, out);
 }
 
@@ -145,14 +147,14 @@ void PbftCore::on_pre_prepare(const PrePrepareMessage& message, replica::Actions
       return ignore(reason::kDuplicatePrePrepare);
     }
     slot.pre_prepare->frame = message.frame();
+    slot.pre_prepare->batch = message.batch();
     send_prepare(pre_prepare.sequence, slot, out);
     return make_progress(pre_prepare.sequence, slot, out);
   }
   // A batch committed in an earlier view stays: only a faulty primary would order another there.
   if (slot.committed_local) return ignore(reason::kConflictingPrePrepare);
   // The validator checked that the sender is the view's primary, so this replica is a backup.
-  slot.pre_prepare =
-      AcceptedPrePrepare{pre_prepare.view, pre_prepare.batch_digest, pre_prepare.batch, message.frame()};
+  slot.pre_prepare = AcceptedPrePrepare{pre_prepare.view, pre_prepare.batch_digest, message.batch(), message.frame()};
   slot.sent_commit = false;  // votes of an earlier view do not count in this one
   send_prepare(pre_prepare.sequence, slot, out);
   make_progress(pre_prepare.sequence, slot, out);
@@ -269,7 +271,8 @@ void PbftCore::make_progress(Sequence sequence, Slot& slot, replica::Actions& ou
   // PRE-PREPARE (a slot a NEW-VIEW re-issued has none at a backup until the new primary's arrives).
   const bool provable = !slot.pre_prepare->frame.empty();
   if (!slot.sent_commit && provable && prepared(slot, view, digest, quorum_, primary)) {
-    slot.last_prepared = PreparedRecord{view, digest, slot.pre_prepare->batch, slot.pre_prepare->frame};
+    LOYAL_ASSERT(slot.pre_prepare->batch.has_value(), "a signed PRE-PREPARE is accepted only with its batch");
+    slot.last_prepared = PreparedRecord{view, digest, *slot.pre_prepare->batch, slot.pre_prepare->frame};
     Bytes body = encode_commit({view, sequence, digest});
     Bytes frame = sign(net::MessageKind::pbft_commit, body);
     record_vote(slot.commits, view, digest, options_.self, frame);
@@ -287,7 +290,9 @@ void PbftCore::execute_in_order(replica::Actions& out) {
   for (auto next = log_.find(last_committed_ + 1); next != log_.end() && next->second.committed_local;
        next = log_.find(last_committed_ + 1)) {
     const AcceptedPrePrepare& accepted = *next->second.pre_prepare;
-    out.committed.push_back(replica::CommittedBatch{next->first, accepted.batch, accepted.digest});
+    // Committed by its digest before the batch arrived here: execution waits for it.
+    if (!accepted.batch) return request_batch(next->first, next->second, out);
+    out.committed.push_back(replica::CommittedBatch{next->first, *accepted.batch, accepted.digest});
     last_committed_ = next->first;
   }
 }
@@ -332,15 +337,12 @@ void PbftCore::retransmit(replica::Actions& out) {
   const std::pair<Sequence, Sequence> progress{low_watermark_, last_committed_};
   const bool stalled = progress_at_last_retransmit_ == progress;
   progress_at_last_retransmit_ = progress;
+  complete_waiting_slots(out);
 
   for (const auto& [sequence, slot] : log_) {
     if (!slot.pre_prepare || (slot.committed_local && !stalled)) continue;
     const AcceptedPrePrepare& accepted = *slot.pre_prepare;
-    if (slot.sent_pre_prepare) {
-      LOYAL_ASSERT(!accepted.frame.empty(), "the primary signs its PRE-PREPARE when it assigns the sequence number");
-      broadcast(net::MessageKind::pbft_pre_prepare,
-                encode_pre_prepare({accepted.view, sequence, accepted.digest, accepted.batch}), accepted.frame, out);
-    }
+    if (slot.sent_pre_prepare) broadcast_pre_prepare(replica::Outgoing::kAllReplicas, sequence, accepted, out);
     if (slot.sent_prepare) {
       broadcast(net::MessageKind::pbft_prepare, encode_prepare({accepted.view, sequence, accepted.digest}),
                 own_vote(slot.prepares, accepted.view, accepted.digest), out);
@@ -399,6 +401,21 @@ bool PbftCore::once_per_period(std::map<ReplicaId, replica::Tick>& last, Replica
 Bytes PbftCore::sign(net::MessageKind kind, const Bytes& body) const {
   return net::signed_frame({options_.cluster_id, ProtocolMode::pbft, NodeId::replica(options_.self), kind}, body,
                            signer_);
+}
+
+void PbftCore::sign_pre_prepare(Sequence sequence, Slot& slot) const {
+  AcceptedPrePrepare& accepted = *slot.pre_prepare;
+  LOYAL_ASSERT(accepted.batch.has_value(), "a PRE-PREPARE is signed only with its batch at hand");
+  accepted.frame = sign(net::MessageKind::pbft_pre_prepare, encode_pre_prepare({accepted.view, sequence, accepted.digest}));
+  slot.sent_pre_prepare = true;
+}
+
+void PbftCore::broadcast_pre_prepare(ReplicaId to, Sequence sequence, const AcceptedPrePrepare& accepted,
+                                     replica::Actions& out) const {
+  LOYAL_ASSERT(!accepted.frame.empty() && accepted.batch.has_value(), "a PRE-PREPARE goes out signed, with its batch");
+  out.send.push_back(replica::Outgoing{to, net::MessageKind::pbft_pre_prepare,
+                                       encode_pre_prepare({accepted.view, sequence, accepted.digest}), accepted.frame,
+                                       *accepted.batch});
 }
 
 void PbftCore::broadcast(net::MessageKind kind, Bytes body, Bytes frame, replica::Actions& out) const {

@@ -182,6 +182,23 @@ class PbftCore final : public replica::Protocol {
   // Records this replica's checkpoint at `sequence` and signs its CHECKPOINT for it.
   const Bytes& record_own_checkpoint(Sequence sequence, const crypto::Digest& state_digest);
   void send_prepare(Sequence sequence, Slot& slot, replica::Actions& out);
+  // The primary's PRE-PREPARE for `slot`, signed without its batch, kept in the slot.
+  void sign_pre_prepare(Sequence sequence, Slot& slot) const;
+  // `accepted` to `to` (or every replica), with its batch as the envelope's attachment.
+  void broadcast_pre_prepare(ReplicaId to, Sequence sequence, const AcceptedPrePrepare& accepted,
+                             replica::Actions& out) const;
+
+  // Batches (pbft_core_batches.cc).
+  void on_batch_request(const BatchRequestMessage& message, replica::Actions& out);
+  void on_batch_reply(const BatchReplyMessage& message, replica::Actions& out);
+  // The batch with `digest` this replica holds for `slot`: the one it accepted, or the one it last
+  // prepared there (a NEW-VIEW may have named an older batch than the one accepted since).
+  static std::optional<Bytes> held_batch(const Slot& slot, const crypto::Digest& digest);
+  // Asks every replica for `slot`'s missing batch, at most once per retransmission period.
+  void request_batch(Sequence sequence, Slot& slot, replica::Actions& out);
+  // Slots waiting for a batch this replica must send (as the primary of a re-issued slot) or
+  // execute: signs and sends what can go now, asks for the rest.
+  void complete_waiting_slots(replica::Actions& out);
   // Sends `sender`, which is behind the low watermark, the stable checkpoint's whole proof.
   void send_stable_proof(ReplicaId sender, replica::Actions& out);
   // Answers `sender`'s re-sent vote for a slot committed-local here with this replica's own votes.

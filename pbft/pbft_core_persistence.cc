@@ -36,7 +36,7 @@ void PbftCore::persist_slot(Sequence sequence, const Slot& slot, replica::Action
     record.prepared = true;
     // The batch and the PRE-PREPARE are in an earlier record of this slot and view, which is kept
     // as long as this one (first_record_of_slot_): written once, not twice.
-    record.batch.clear();
+    record.batch.reset();
     record.pre_prepare_frame.clear();
   }
   const auto votes = slot.prepares.find(VoteKey{accepted.view, accepted.digest});
@@ -94,7 +94,7 @@ void PbftCore::restore(const std::vector<replica::PersistRecord>& records) {
       if (it != latest.end() && it->second.view == slot_record.view) {
         LOYAL_ASSERT(it->second.digest == slot_record.digest, "a replica accepts one batch per view and sequence number");
         // A later record of the same view restates what the earlier one held and adds to it.
-        if (slot_record.batch.empty()) slot_record.batch = it->second.batch;
+        if (!slot_record.batch) slot_record.batch = it->second.batch;
         if (slot_record.pre_prepare_frame.empty()) slot_record.pre_prepare_frame = it->second.pre_prepare_frame;
         for (std::size_t i = 0; i < it->second.prepare_senders.size(); ++i) {
           const ReplicaId sender = it->second.prepare_senders[i];
@@ -128,8 +128,9 @@ void PbftCore::restore(const std::vector<replica::PersistRecord>& records) {
 void PbftCore::restore_slot(const SlotRecord& latest, const SlotRecord* prepared) {
   Slot& slot = log_[latest.sequence];
   if (prepared != nullptr) {
+    LOYAL_ASSERT(prepared->batch.has_value(), "a replica prepares only with the batch, which its first record holds");
     slot.last_prepared =
-        PreparedRecord{prepared->view, prepared->digest, prepared->batch, prepared->pre_prepare_frame};
+        PreparedRecord{prepared->view, prepared->digest, *prepared->batch, prepared->pre_prepare_frame};
     for (std::size_t i = 0; i < prepared->prepare_frames.size() && i < prepared->prepare_senders.size(); ++i) {
       record_vote(slot.prepares, prepared->view, prepared->digest, prepared->prepare_senders[i],
                   prepared->prepare_frames[i]);
@@ -143,8 +144,9 @@ void PbftCore::restore_slot(const SlotRecord& latest, const SlotRecord* prepared
   }
   const ReplicaId primary = primary_of(latest.view, options_.replica_count);
   if (primary == options_.self) {
-    LOYAL_ASSERT(!latest.pre_prepare_frame.empty(), "the primary's slot records hold its signed PRE-PREPARE");
-    slot.sent_pre_prepare = true;
+    // Empty only for a slot a NEW-VIEW re-issued whose batch had not arrived: the PRE-PREPARE
+    // goes out once it does (on_batch_reply), and nothing else may be assigned here meanwhile.
+    slot.sent_pre_prepare = !latest.pre_prepare_frame.empty();
     if (view_active_) last_assigned_ = std::max(last_assigned_, latest.sequence);
   } else {
     slot.sent_prepare = vote_frame(slot.prepares, latest.view, options_.self) != nullptr;

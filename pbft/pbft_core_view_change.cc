@@ -110,8 +110,7 @@ void PbftCore::make_own_view_change() {
       }
     }
     LOYAL_ASSERT(frames.prepares.size() + 1 >= quorum_, "a prepared record keeps the PREPAREs that prepared it");
-    own.certificates.push_back(
-        CheckedCertificate{record.view, sequence, record.digest, record.batch, std::move(frames)});
+    own.certificates.push_back(CheckedCertificate{record.view, sequence, record.digest, std::move(frames)});
   }
   own_view_change_body_ = encode_view_change(to_wire(own));
   own.frame = sign(net::MessageKind::pbft_view_change, own_view_change_body_);
@@ -217,10 +216,9 @@ void PbftCore::install_view(View view, const NewViewPlan& plan, replica::Actions
     // A batch committed here is the one a quorum prepared, so O names it again; anything else
     // would take more than f faulty replicas.
     if (slot.committed_local && slot.pre_prepare && slot.pre_prepare->digest != pre_prepare.batch_digest) continue;
-    Bytes body = encode_pre_prepare(pre_prepare);
-    Bytes frame = is_primary ? sign(net::MessageKind::pbft_pre_prepare, body) : Bytes{};
-    slot.pre_prepare = AcceptedPrePrepare{view, pre_prepare.batch_digest, pre_prepare.batch, frame};
-    slot.sent_pre_prepare = is_primary;
+    // The NEW-VIEW names digests only; the batch is here if this replica accepted it before.
+    slot.pre_prepare = AcceptedPrePrepare{view, pre_prepare.batch_digest, held_batch(slot, pre_prepare.batch_digest), {}};
+    slot.sent_pre_prepare = false;
     slot.sent_prepare = false;
     slot.sent_commit = false;
     // Votes of older views are no longer needed, except those backing the prepared record.
@@ -233,10 +231,17 @@ void PbftCore::install_view(View view, const NewViewPlan& plan, replica::Actions
     for (auto it = slot.commits.begin(); it != slot.commits.end();) {
       it = it->first.view == view ? std::next(it) : slot.commits.erase(it);
     }
+    // The new primary sends the PRE-PREPARE now if it holds the batch, else once a batch request
+    // brings it (on_batch_reply): f+1 correct replicas that prepared it keep it.
+    if (is_primary && slot.pre_prepare->batch) sign_pre_prepare(pre_prepare.sequence, slot);
     // At a backup too: restarted before the new primary's PRE-PREPARE arrives, it must still
     // accept nothing but this batch here.
     persist_slot(pre_prepare.sequence, slot, out);
-    if (is_primary) broadcast(net::MessageKind::pbft_pre_prepare, std::move(body), std::move(frame), out);
+    if (slot.sent_pre_prepare) {
+      broadcast_pre_prepare(replica::Outgoing::kAllReplicas, pre_prepare.sequence, *slot.pre_prepare, out);
+    } else if (is_primary) {
+      request_batch(pre_prepare.sequence, slot, out);
+    }
   }
   last_assigned_ = std::max(plan.max_s, low_watermark_);
   request_deadline_.reset();

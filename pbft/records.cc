@@ -55,7 +55,8 @@ Bytes encode_payload(const SlotRecord& record) {
   out.setView(record.view);
   out.setSequence(record.sequence);
   out.setBatchDigest(as_data(record.digest.view()));
-  out.setBatch(as_data(record.batch));
+  out.setHasBatch(record.batch.has_value());
+  if (record.batch) out.setBatch(as_data(*record.batch));
   out.setPrePrepare(as_data(record.pre_prepare_frame));
   out.setPrepared(record.prepared);
   net::set_data_list(out.initPrepares(static_cast<unsigned>(record.prepare_frames.size())), record.prepare_frames);
@@ -106,9 +107,16 @@ PbftRecord decode_record(const replica::PersistRecord& record) {
           record.payload, limits, [](wire::SlotRecord::Reader in) -> std::variant<SlotRecord, net::DecodeError> {
             const auto digest = read_digest(in.getBatchDigest());
             if (!digest) return net::DecodeError::malformed;
-            return SlotRecord{in.getView(),          in.getSequence(), *digest,
-                              to_bytes(in.getBatch()), to_bytes(in.getPrePrepare()), in.getPrepared(),
-                              net::read_data_list(in.getPrepares()), read_senders(in.getPrepareSenders())};
+            std::optional<Bytes> batch;
+            if (in.getHasBatch()) batch = to_bytes(in.getBatch());
+            return SlotRecord{in.getView(),
+                              in.getSequence(),
+                              *digest,
+                              std::move(batch),
+                              to_bytes(in.getPrePrepare()),
+                              in.getPrepared(),
+                              net::read_data_list(in.getPrepares()),
+                              read_senders(in.getPrepareSenders())};
           }));
     case kStable:
       return checked(net::decode_message<wire::StableRecord, StableRecord>(

@@ -4,6 +4,7 @@
 // pbft/pbft_core.h ("Persistence").
 
 #include <cstdint>
+#include <optional>
 #include <variant>
 #include <vector>
 
@@ -23,7 +24,9 @@ struct SlotRecord {
   View view = 0;
   Sequence sequence = 0;
   crypto::Digest digest;
-  Bytes batch;
+  // The batch, unless an earlier record of this slot and view holds it or it has not arrived yet
+  // (a re-issued slot whose batch a new primary still has to fetch).
+  std::optional<Bytes> batch;
   Bytes pre_prepare_frame;
   bool prepared = false;
   std::vector<Bytes> prepare_frames;

@@ -4,9 +4,8 @@
 // per (view, digest), which may come before the PRE-PREPARE they match. Digests are part of every
 // key, so a vote only ever counts for the batch it names.
 //
-// Signed frames are kept as received: a pre-prepare with 2f matching prepares is the prepared
-// certificate a VIEW-CHANGE carries. This replica's own messages start with an empty frame (the
-// core never signs); the pipeline hands the signed envelope back through PbftCore::on_signed().
+// Signed frames are kept as received (a PRE-PREPARE without its batch): a pre-prepare with 2f
+// matching prepares is the prepared certificate a VIEW-CHANGE carries.
 
 #include <compare>
 #include <cstdint>
@@ -23,8 +22,13 @@ namespace loyal::pbft {
 struct AcceptedPrePrepare {
   View view = 0;
   crypto::Digest digest;
-  Bytes batch;  // the exact encoded batch `digest` covers
-  Bytes frame;  // the primary's signed envelope; empty until signed (own) or received (re-issued by a NEW-VIEW)
+  // The exact encoded batch `digest` covers. Missing only where a NEW-VIEW named the digest and
+  // the batch has not arrived yet: with the new primary's PRE-PREPARE, or from a batch request.
+  // `frame` non-empty implies the batch is here: nobody signs or accepts a PRE-PREPARE without it.
+  std::optional<Bytes> batch;
+  // The primary's signed envelope, without the batch (net::without_attachment); empty until signed
+  // (own) or received (re-issued by a NEW-VIEW).
+  Bytes frame;
 };
 
 struct VoteKey {
@@ -72,9 +76,12 @@ struct Slot {
   bool sent_prepare = false;
   bool sent_commit = false;
   bool committed_local = false;
-  // When this replica last answered each replica's re-sent vote here (PbftCore::help_lagging): at
-  // most n entries.
+  // When this replica last answered each replica's re-sent vote here (PbftCore::help_lagging), and
+  // each replica's request for this slot's batch: at most n entries each.
   std::map<ReplicaId, std::uint64_t> helped_at;
+  std::map<ReplicaId, std::uint64_t> batch_sent_at;
+  // When this replica last asked for the batch it is missing here.
+  std::optional<std::uint64_t> batch_requested_at;
 };
 
 // prepared(m, v, n, i): the slot holds a pre-prepare for (view, digest) and PREPAREs matching it

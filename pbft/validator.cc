@@ -6,14 +6,22 @@
 #include <utility>
 
 #include "crypto/digest.h"
+#include "net/envelope_codec.h"
 #include "pbft/drop_reasons.h"
 
 namespace loyal::pbft {
 
-PrePrepareMessage::PrePrepareMessage(ReplicaId sender, PrePrepare pre_prepare, Bytes frame)
+PrePrepareMessage::PrePrepareMessage(ReplicaId sender, PrePrepare pre_prepare, Bytes batch, Bytes frame)
     : ValidatedMessage(net::MessageKind::pbft_pre_prepare, sender),
-      pre_prepare_(std::move(pre_prepare)),
+      pre_prepare_(pre_prepare),
+      batch_(std::move(batch)),
       frame_(std::move(frame)) {}
+
+BatchRequestMessage::BatchRequestMessage(ReplicaId sender, BatchRequest request)
+    : ValidatedMessage(net::MessageKind::pbft_batch_request, sender), request_(request) {}
+
+BatchReplyMessage::BatchReplyMessage(ReplicaId sender, BatchReply reply, Bytes batch)
+    : ValidatedMessage(net::MessageKind::pbft_batch_reply, sender), reply_(reply), batch_(std::move(batch)) {}
 
 PrepareMessage::PrepareMessage(ReplicaId sender, Prepare prepare, Bytes frame)
     : ValidatedMessage(net::MessageKind::pbft_prepare, sender), prepare_(prepare), frame_(std::move(frame)) {}
@@ -69,6 +77,8 @@ replica::Validation PbftValidator::validate(const net::Envelope& envelope, ByteV
     case net::MessageKind::checkpoint: return validate_checkpoint(sender.index, envelope, frame);
     case net::MessageKind::pbft_view_change: return validate_view_change(sender.index, envelope, frame);
     case net::MessageKind::pbft_new_view: return validate_new_view(sender.index, envelope, frame);
+    case net::MessageKind::pbft_batch_request: return validate_batch_request(sender.index, envelope);
+    case net::MessageKind::pbft_batch_reply: return validate_batch_reply(sender.index, envelope);
     default: return reason::kUnexpectedKind;
   }
 }
@@ -82,13 +92,34 @@ replica::Validation PbftValidator::validate_pre_prepare(ReplicaId sender, const 
   PrePrepare& pre_prepare = std::get<PrePrepare>(decoded);
   if (pre_prepare.sequence == 0) return reason::kSequenceZero;
   if (sender != primary_of(pre_prepare.view, replica_count_)) return reason::kPrePrepareNotFromPrimary;
-  if (crypto::sha256(pre_prepare.batch) != pre_prepare.batch_digest) return reason::kBatchDigestMismatch;
+  const Bytes& batch = envelope.attachment;
+  if (crypto::sha256(batch) != pre_prepare.batch_digest) return reason::kBatchDigestMismatch;
   // An empty batch is a null request: what a new primary re-issues for a gap in the log.
-  if (pre_prepare.batch.empty()) return validated(new PrePrepareMessage(sender, std::move(pre_prepare), copy(frame)));
-  const auto batch = replica::decode_batch(pre_prepare.batch, replica_count_, limits_);
-  if (!std::holds_alternative<replica::Batch>(batch)) return reason::kMalformedBatch;
-  if (const auto refused = check_batch(std::get<replica::Batch>(batch))) return *refused;
-  return validated(new PrePrepareMessage(sender, std::move(pre_prepare), copy(frame)));
+  if (batch.empty()) return validated(new PrePrepareMessage(sender, pre_prepare, {}, copy(frame)));
+  const auto decoded_batch = replica::decode_batch(batch, replica_count_, limits_);
+  if (!std::holds_alternative<replica::Batch>(decoded_batch)) return reason::kMalformedBatch;
+  if (const auto refused = check_batch(std::get<replica::Batch>(decoded_batch))) return *refused;
+  return validated(new PrePrepareMessage(sender, pre_prepare, batch, net::without_attachment(envelope)));
+}
+
+replica::Validation PbftValidator::validate_batch_request(ReplicaId sender, const net::Envelope& envelope) const {
+  const auto decoded = decode_batch_request(envelope.body, limits_);
+  if (!std::holds_alternative<BatchRequest>(decoded)) return reason::kMalformedBatchRequest;
+  return validated(new BatchRequestMessage(sender, std::get<BatchRequest>(decoded)));
+}
+
+replica::Validation PbftValidator::validate_batch_reply(ReplicaId sender, const net::Envelope& envelope) const {
+  const auto decoded = decode_batch_reply(envelope.body, limits_);
+  if (!std::holds_alternative<BatchReply>(decoded)) return reason::kMalformedBatchReply;
+  const BatchReply& reply = std::get<BatchReply>(decoded);
+  if (crypto::sha256(envelope.attachment) != reply.batch_digest) return reason::kBatchDigestMismatch;
+  if (!envelope.attachment.empty()) {
+    // Execution decodes every committed batch and stops the process if one does not decode.
+    const auto batch = replica::decode_batch(envelope.attachment, replica_count_, limits_);
+    if (!std::holds_alternative<replica::Batch>(batch)) return reason::kMalformedBatch;
+    if (std::get<replica::Batch>(batch).requests.size() > max_batch_requests_) return reason::kBatchTooLarge;
+  }
+  return validated(new BatchReplyMessage(sender, reply, envelope.attachment));
 }
 
 std::optional<std::string_view> PbftValidator::check_batch(const replica::Batch& batch) const {

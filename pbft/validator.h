@@ -27,16 +27,46 @@ namespace loyal::pbft {
 
 class PbftValidator;
 
+// A PRE-PREPARE with the batch its digest names. `frame` is the signed envelope without the batch
+// (net::without_attachment): the evidence a certificate carries, digest-sized.
 class PrePrepareMessage final : public replica::ValidatedMessage {
  public:
   const PrePrepare& pre_prepare() const { return pre_prepare_; }
+  const Bytes& batch() const { return batch_; }
   const Bytes& frame() const { return frame_; }
 
  private:
   friend class PbftValidator;
-  PrePrepareMessage(ReplicaId sender, PrePrepare pre_prepare, Bytes frame);
+  PrePrepareMessage(ReplicaId sender, PrePrepare pre_prepare, Bytes batch, Bytes frame);
   PrePrepare pre_prepare_;
+  Bytes batch_;
   Bytes frame_;
+};
+
+// A replica's request for the batch with a digest, which it needs to send or execute.
+class BatchRequestMessage final : public replica::ValidatedMessage {
+ public:
+  const BatchRequest& request() const { return request_; }
+
+ private:
+  friend class PbftValidator;
+  BatchRequestMessage(ReplicaId sender, BatchRequest request);
+  BatchRequest request_;
+};
+
+// A batch whose SHA-256 is `reply().batch_digest` and which decodes as a batch. Its client requests
+// are not authenticated again: the core takes it only for a digest a certificate or a quorum of
+// COMMITs already fixed, and correct replicas checked the requests when they accepted it.
+class BatchReplyMessage final : public replica::ValidatedMessage {
+ public:
+  const BatchReply& reply() const { return reply_; }
+  const Bytes& batch() const { return batch_; }
+
+ private:
+  friend class PbftValidator;
+  BatchReplyMessage(ReplicaId sender, BatchReply reply, Bytes batch);
+  BatchReply reply_;
+  Bytes batch_;
 };
 
 class PrepareMessage final : public replica::ValidatedMessage {
@@ -122,6 +152,8 @@ class PbftValidator {
   replica::Validation validate_checkpoint(ReplicaId sender, const net::Envelope& envelope, ByteView frame) const;
   replica::Validation validate_view_change(ReplicaId sender, const net::Envelope& envelope, ByteView frame) const;
   replica::Validation validate_new_view(ReplicaId sender, const net::Envelope& envelope, ByteView frame) const;
+  replica::Validation validate_batch_request(ReplicaId sender, const net::Envelope& envelope) const;
+  replica::Validation validate_batch_reply(ReplicaId sender, const net::Envelope& envelope) const;
   // Embedded frames belong to the cluster of the envelope that carries them, which the pipeline's
   // decoder has already checked.
   EvidenceContext evidence_context(const net::Envelope& envelope) const;

@@ -59,12 +59,12 @@ bool check_checkpoint_proof(Sequence sequence, const std::vector<Bytes>& proof, 
 }
 
 // A prepared certificate for a sequence number in (stable, stable + L] of a view below `view`:
-// the pre-prepare from that view's primary, with a batch matching its digest, and a quorum - 1
-// matching PREPAREs from distinct backups.
+// the pre-prepare from that view's primary (signed, without its batch: a certificate is about the
+// digest), and a quorum - 1 matching PREPAREs from distinct backups.
 std::optional<CheckedCertificate> check_certificate(const PreparedCertificateFrames& frames, View view,
                                                     Sequence stable, const EvidenceContext& context) {
   const auto pre_prepare_envelope = open_signed(frames.pre_prepare, net::MessageKind::pbft_pre_prepare, context);
-  if (!pre_prepare_envelope) return std::nullopt;
+  if (!pre_prepare_envelope || !pre_prepare_envelope->attachment.empty()) return std::nullopt;
   auto decoded = decode_pre_prepare(pre_prepare_envelope->body, context.decode.limits);
   if (!std::holds_alternative<PrePrepare>(decoded)) return std::nullopt;
   PrePrepare& pre_prepare = std::get<PrePrepare>(decoded);
@@ -72,7 +72,6 @@ std::optional<CheckedCertificate> check_certificate(const PreparedCertificateFra
   const ReplicaId primary = primary_of(pre_prepare.view, n);
   if (pre_prepare_envelope->header.sender.index != primary || pre_prepare.view >= view) return std::nullopt;
   if (pre_prepare.sequence <= stable || pre_prepare.sequence > stable + context.window) return std::nullopt;
-  if (crypto::sha256(pre_prepare.batch) != pre_prepare.batch_digest) return std::nullopt;
   if (frames.prepares.size() + 1 < context.quorum) return std::nullopt;
   std::set<ReplicaId> backups;
   for (const Bytes& frame : frames.prepares) {
@@ -86,8 +85,7 @@ std::optional<CheckedCertificate> check_certificate(const PreparedCertificateFra
       return std::nullopt;
     }
   }
-  return CheckedCertificate{pre_prepare.view, pre_prepare.sequence, pre_prepare.batch_digest,
-                            std::move(pre_prepare.batch), frames};
+  return CheckedCertificate{pre_prepare.view, pre_prepare.sequence, pre_prepare.batch_digest, frames};
 }
 
 std::uint32_t max_list(const EvidenceContext& context) {

@@ -55,7 +55,6 @@ struct CheckedCertificate {
   View view = 0;
   Sequence sequence = 0;
   crypto::Digest digest;
-  Bytes batch;
   PreparedCertificateFrames frames;
 };
 

@@ -36,6 +36,9 @@ struct Outgoing {
   net::MessageKind kind = net::MessageKind::checkpoint;
   Bytes body;
   Bytes frame{};  // the signed envelope of `body`, or empty for the pipeline to authenticate
+  // Goes out as the envelope's attachment, outside the authenticator (net/envelope.capnp): a
+  // PRE-PREPARE's batch, which its body binds by digest. `frame` never holds it.
+  Bytes attachment{};
   friend bool operator==(const Outgoing&, const Outgoing&) = default;
 };
 

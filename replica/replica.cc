@@ -351,7 +351,8 @@ void Replica::transmit(const Outgoing& message, bool corrupt_signature) {
   if (message.frame.empty() || parts_.byzantine) {
     net::Envelope envelope{{options_.cluster_id, options_.mode, NodeId::replica(options_.self), message.kind},
                            message.body,
-                           net::NoAuthenticator{}};
+                           net::NoAuthenticator{},
+                           message.attachment};
     if (replica_messages_use_macs(options_.mode)) {
       LOYAL_ASSERT(!corrupt_signature, "Byzantine policies are for pbft only");
       net::attach_mac_vector(envelope, parts_.send_keys_by_replica);
@@ -360,6 +361,9 @@ void Replica::transmit(const Outgoing& message, bool corrupt_signature) {
       if (corrupt_signature) std::get<crypto::Signature>(envelope.authenticator).bytes[0] ^= 0x01;
     }
     signed_here = net::encode_envelope(envelope);
+    frame = &signed_here;
+  } else if (!message.attachment.empty()) {
+    signed_here = net::with_attachment(message.frame, message.attachment);
     frame = &signed_here;
   }
   LOYAL_ASSERT(message.to == Outgoing::kAllReplicas || (message.to < options_.replica_count && message.to != options_.self),

@@ -39,8 +39,7 @@ void ForgeViewChangePolicy::rewrite(const Outgoing& message, Tick, std::vector<B
       if (certificate.prepares.empty()) continue;
       certificate.prepares.assign(certificate.prepares.size(), certificate.prepares.front());
     }
-    const PrePrepare forged{view_change.view, view_change.stable_sequence + 1, crypto::sha256(empty_batch()),
-                            empty_batch()};
+    const PrePrepare forged{view_change.view, view_change.stable_sequence + 1, crypto::sha256(empty_batch())};
     if (view_change.prepared.size() < kMaxViewChangeList) {
       view_change.prepared.push_back({encode_pre_prepare(forged), {}});
     }

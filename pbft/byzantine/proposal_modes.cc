@@ -27,16 +27,18 @@ void EquivocatePolicy::rewrite(const Outgoing& message, Tick, std::vector<Byzant
   }
   auto decoded = decode_pre_prepare(message.body, limits_);
   const auto* real = std::get_if<PrePrepare>(&decoded);
-  if (real == nullptr || real->batch == empty_batch()) {
+  if (real == nullptr || message.attachment == empty_batch()) {
     out.push_back({message});
     return;
   }
-  const PrePrepare other{real->view, real->sequence, crypto::sha256(empty_batch()), empty_batch()};
+  const PrePrepare other{real->view, real->sequence, crypto::sha256(empty_batch())};
   const Bytes other_body = encode_pre_prepare(other);
   const std::vector<ReplicaId> to = destinations(message, self_, replica_count_);
   const std::size_t told_real = (to.size() + 1) / 2;
   for (std::size_t i = 0; i < to.size(); ++i) {
-    out.push_back({Outgoing{to[i], message.kind, i < told_real ? message.body : other_body}});
+    const bool real_one = i < told_real;
+    out.push_back({Outgoing{to[i], message.kind, real_one ? message.body : other_body, {},
+                            real_one ? message.attachment : empty_batch()}});
   }
 }
 

@@ -43,7 +43,7 @@ std::optional<Outgoing> MutatePolicy::mutated(const Outgoing& message) {
     auto* pre_prepare = std::get_if<PrePrepare>(&decoded);
     if (pre_prepare == nullptr) return std::nullopt;
     apply(pre_prepare->view, pre_prepare->sequence, pre_prepare->batch_digest);
-    return Outgoing{message.to, message.kind, encode_pre_prepare(*pre_prepare)};
+    return Outgoing{message.to, message.kind, encode_pre_prepare(*pre_prepare), {}, message.attachment};
   }
   std::optional<VoteFields> fields = decode_vote_fields(message, limits_);
   if (!fields) return std::nullopt;

@@ -40,7 +40,7 @@ void ColludingEquivocation::rewrite(const replica::Outgoing& message, replica::T
   if (message.kind == net::MessageKind::pbft_pre_prepare) {
     auto decoded = pbft::decode_pre_prepare(message.body, limits_);
     if (const auto* real = std::get_if<pbft::PrePrepare>(&decoded); real && real->batch_digest != empty_digest) {
-      other_body = pbft::encode_pre_prepare({real->view, real->sequence, empty_digest, empty_batch()});
+      other_body = pbft::encode_pre_prepare({real->view, real->sequence, empty_digest});
     }
   } else if (message.kind == net::MessageKind::pbft_prepare) {
     auto decoded = pbft::decode_prepare(message.body, limits_);
@@ -59,7 +59,11 @@ void ColludingEquivocation::rewrite(const replica::Outgoing& message, replica::T
   }
   for (ReplicaId r = 0; r < replica_count_; ++r) {
     if (r == self_) continue;
-    out.push_back({replica::Outgoing{r, message.kind, told_real(r) ? message.body : *other_body}});
+    // The other PRE-PREPARE carries the empty batch its digest names; votes carry no batch.
+    const bool real = told_real(r);
+    const bool batch = message.kind == net::MessageKind::pbft_pre_prepare;
+    out.push_back({replica::Outgoing{r, message.kind, real ? message.body : *other_body, {},
+                                     real || !batch ? message.attachment : empty_batch()}});
   }
 }
 

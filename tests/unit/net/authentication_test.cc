@@ -65,7 +65,7 @@ TEST(AuthInput, FollowsTheDocumentedLayout) {
   const Bytes body = testing::patterned_bytes(300);
   const AuthInput input = make_auth_input(header, body);
 
-  const Bytes prefix = {'l', 'o', 'y', 'a', 'l', '/', 'a', '1',  // tag
+  const Bytes prefix = {'l', 'o', 'y', 'a', 'l', '/', 'a', '2',  // tag
                         1, 2, 3, 4, 5, 6, 7, 8,                  // cluster id
                         2,                                       // mode paxos
                         0x2e, 0x01,                              // kind 302

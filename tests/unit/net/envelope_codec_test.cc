@@ -112,6 +112,50 @@ TEST(EnvelopeCodec, LargeEnvelopesStayInOneSegment) {
   EXPECT_EQ(decoded(frame, context_for(ProtocolMode::pbft)), envelope);
 }
 
+// A PRE-PREPARE's batch rides outside the signature: adding it to, or taking it from, a signed
+// frame leaves the signature valid, and the frame without it is what certificates carry.
+TEST(EnvelopeAttachment, RoundTripsAndCanBeAddedToOrLeftOffASignedFrame) {
+  Envelope envelope = sample_envelope(ProtocolMode::pbft, testing::patterned_signature(9));
+  envelope.header.kind = MessageKind::pbft_pre_prepare;
+  const Bytes kept = encode_envelope(envelope);
+  const Bytes batch = testing::patterned_bytes(70'000);
+  const Bytes sent = with_attachment(kept, batch);
+  Envelope received = decoded(sent, context_for(ProtocolMode::pbft));
+  EXPECT_EQ(received.attachment, batch);
+  EXPECT_EQ(received.body, envelope.body);
+  EXPECT_EQ(received.authenticator, envelope.authenticator);
+  EXPECT_EQ(without_attachment(received), kept);
+  EXPECT_EQ(decoded(kept, context_for(ProtocolMode::pbft)).attachment, Bytes{});
+}
+
+TEST(EnvelopeAttachment, IsRefusedOnKindsThatCarryNone) {
+  for (const MessageKind kind : kinds_of_mode(ProtocolMode::pbft)) {
+    Envelope envelope = sample_envelope();
+    envelope.header.kind = kind;
+    envelope.attachment = testing::patterned_bytes(16);
+    const auto result = decode_envelope(encode_envelope(envelope), context_for(ProtocolMode::pbft));
+    if (kind_carries_attachment(kind)) {
+      EXPECT_TRUE(std::holds_alternative<Envelope>(result)) << to_string(kind);
+    } else {
+      ASSERT_TRUE(std::holds_alternative<DecodeError>(result)) << to_string(kind);
+      EXPECT_EQ(std::get<DecodeError>(result), DecodeError::unexpected_attachment) << to_string(kind);
+    }
+  }
+}
+
+TEST(EnvelopeAttachment, BeyondTheBodyLimitIsRefused) {
+  DecodeContext context = context_for(ProtocolMode::pbft);
+  context.limits.max_body_bytes = 4096;
+  Envelope envelope = sample_envelope();
+  envelope.header.kind = MessageKind::pbft_pre_prepare;
+  envelope.attachment = testing::patterned_bytes(4096);
+  expect_round_trip(envelope, context);
+  envelope.attachment.push_back(0);
+  const auto result = decode_envelope(encode_envelope(envelope), context);
+  ASSERT_TRUE(std::holds_alternative<DecodeError>(result));
+  EXPECT_EQ(std::get<DecodeError>(result), DecodeError::unexpected_attachment);
+}
+
 TEST(EnvelopeCodec, EncodingIsDeterministic) {
   const Envelope envelope = sample_envelope(ProtocolMode::raft, testing::patterned_mac(3));
   EXPECT_EQ(encode_envelope(envelope), encode_envelope(envelope));
@@ -154,12 +198,12 @@ TEST(MessageKind, EveryKindRoundTripsThroughItsWireNumberWithAUniqueName) {
     EXPECT_NE(to_string(*kind), "unknown");
     names.insert(to_string(*kind));
   }
-  EXPECT_EQ(kinds, 26u);
+  EXPECT_EQ(kinds, 28u);
   EXPECT_EQ(names.size(), kinds);
 }
 
 TEST(MessageKind, NumbersBetweenFamiliesAreUnknown) {
-  for (const std::uint16_t wire : {0, 7, 99, 105, 199, 209, 299, 306, 400, 0xffff}) {
+  for (const std::uint16_t wire : {0, 7, 99, 107, 199, 209, 299, 306, 400, 0xffff}) {
     EXPECT_FALSE(message_kind_from_wire(wire).has_value()) << wire;
   }
 }

@@ -48,6 +48,12 @@ inline crypto::Mac patterned_mac(std::uint8_t seed) {
   return mac;
 }
 
+inline crypto::Signature patterned_signature(std::uint8_t seed) {
+  crypto::Signature signature;
+  for (std::size_t i = 0; i < signature.bytes.size(); ++i) signature.bytes[i] = static_cast<std::uint8_t>(seed + i);
+  return signature;
+}
+
 inline MacVector patterned_mac_vector(std::size_t count) {
   MacVector macs;
   for (std::size_t i = 0; i < count; ++i) macs.push_back(patterned_mac(static_cast<std::uint8_t>(i + 1)));

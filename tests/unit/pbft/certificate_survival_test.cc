@@ -179,12 +179,12 @@ TEST_F(BackupOfTwoViewsTest, ARestartedBackupAcceptsOnlyTheBatchTheNewViewNamed)
   ASSERT_EQ(again->view(), 1u);
   const TestBatch other = make_batch(keys_, 2, 77, 1);
   const Delivery conflicting =
-      deliver(*again, keys_, keys_.frame(1, MessageKind::pbft_pre_prepare, pre_prepare_body(1, 1, other)));
+      deliver(*again, keys_, keys_.pre_prepare(1, 1, 1, other));
   EXPECT_TRUE(sent_of_kind(conflicting.actions, MessageKind::pbft_prepare).empty());
   EXPECT_EQ(again->ignored().at(reason::kConflictingPrePrepare), 1u);
 
   const Delivery named_one =
-      deliver(*again, keys_, keys_.frame(1, MessageKind::pbft_pre_prepare, pre_prepare_body(1, 1, named)));
+      deliver(*again, keys_, keys_.pre_prepare(1, 1, 1, named));
   EXPECT_EQ(sent_of_kind(named_one.actions, MessageKind::pbft_prepare).size(), 1u);
 }
 

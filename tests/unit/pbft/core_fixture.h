@@ -21,7 +21,7 @@ class CoreTest : public ::testing::Test {
     return deliver(core_, keys_, keys_.frame(sender, kind, body));
   }
   Delivery pre_prepare(Sequence sequence, const TestBatch& batch, View view = 0) {
-    return from(primary_of(view, 4), net::MessageKind::pbft_pre_prepare, pre_prepare_body(view, sequence, batch));
+    return deliver(core_, keys_, keys_.pre_prepare(primary_of(view, 4), view, sequence, batch));
   }
   Delivery prepare(ReplicaId sender, Sequence sequence, const crypto::Digest& digest, View view = 0) {
     return from(sender, net::MessageKind::pbft_prepare, prepare_body(view, sequence, digest));

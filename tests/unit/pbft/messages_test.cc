@@ -15,11 +15,32 @@ const net::DecodeLimits kLimits;
 
 crypto::Digest digest_of(std::string_view text) { return crypto::sha256(as_bytes(text)); }
 
-TEST(PbftMessages, PrePrepareRoundTripsWithItsBatchBytesUnchanged) {
-  const PrePrepare pre_prepare{3, 17, digest_of("batch"), to_bytes("exact batch bytes")};
+TEST(PbftMessages, PrePrepareRoundTrips) {
+  const PrePrepare pre_prepare{3, 17, digest_of("batch")};
   const auto decoded = decode_pre_prepare(encode_pre_prepare(pre_prepare), kLimits);
   ASSERT_TRUE(std::holds_alternative<PrePrepare>(decoded));
   EXPECT_EQ(std::get<PrePrepare>(decoded), pre_prepare);
+}
+
+// Wire version 1 carried the batch inside the signed body; now it is the envelope's attachment,
+// and a body that still carries one is refused rather than half understood.
+TEST(PbftMessages, PrePrepareWithABatchInsideItsBodyIsMalformed) {
+  capnp::MallocMessageBuilder message;
+  auto out = message.initRoot<wire::PrePrepare>();
+  out.setSequence(1);
+  const crypto::Digest digest = digest_of("batch");
+  out.setBatchDigest({digest.bytes.data(), digest.bytes.size()});
+  const Bytes batch = to_bytes("batch");
+  out.setBatch({batch.data(), batch.size()});
+  const auto decoded = decode_pre_prepare(net::message_to_frame(message), kLimits);
+  ASSERT_TRUE(std::holds_alternative<net::DecodeError>(decoded));
+  EXPECT_EQ(std::get<net::DecodeError>(decoded), net::DecodeError::malformed);
+}
+
+TEST(PbftMessages, BatchRequestAndReplyRoundTrip) {
+  const BatchRequest request{12, digest_of("wanted")};
+  EXPECT_EQ(std::get<BatchRequest>(decode_batch_request(encode_batch_request(request), kLimits)), request);
+  EXPECT_EQ(std::get<BatchReply>(decode_batch_reply(encode_batch_reply(request), kLimits)), request);
 }
 
 TEST(PbftMessages, PrepareAndCommitRoundTrip) {

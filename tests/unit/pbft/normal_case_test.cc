@@ -37,7 +37,7 @@ TEST_F(BackupTest, AcceptsAPrePrepareInItsViewAndWindowAndMulticastsAPrepare) {
 
 TEST_F(BackupTest, RefusesPrePrepareNotFromThePrimaryOrWithAMismatchedDigest) {
   TestBatch batch = batch_for(1);
-  EXPECT_EQ(from(2, MessageKind::pbft_pre_prepare, pre_prepare_body(0, 1, batch)).dropped,
+  EXPECT_EQ(deliver(core_, keys_, keys_.pre_prepare(2, 0, 1, batch)).dropped,
             reason::kPrePrepareNotFromPrimary);
   batch.digest = batch_for(2).digest;
   EXPECT_EQ(pre_prepare(1, batch).dropped, reason::kBatchDigestMismatch);
@@ -244,7 +244,7 @@ TEST(LargerCluster, FiveReplicasWithFOneNeedFourCommits) {
   const auto from = [&](ReplicaId sender, MessageKind kind, const Bytes& body) {
     return deliver(core, keys, keys.frame(sender, kind, body));
   };
-  from(0, MessageKind::pbft_pre_prepare, pre_prepare_body(0, 1, batch));
+  deliver(core, keys, keys.pre_prepare(0, 0, 1, batch));
   from(2, MessageKind::pbft_prepare, prepare_body(0, 1, batch.digest));
   EXPECT_FALSE(core.slot(1)->sent_commit) << "2f = 2 backups are not a quorum of 4 at n = 5";
   from(3, MessageKind::pbft_prepare, prepare_body(0, 1, batch.digest));

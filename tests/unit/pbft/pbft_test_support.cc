@@ -3,6 +3,7 @@
 #include <array>
 
 #include "net/authentication.h"
+#include "net/envelope_codec.h"
 
 namespace loyal::pbft::testing {
 
@@ -75,11 +76,15 @@ replica::ClientRequest TestKeys::client_request(ClientId client, std::uint64_t r
   return request;
 }
 
-Bytes TestKeys::frame(ReplicaId from, net::MessageKind kind, ByteView body) const {
+Bytes TestKeys::frame(ReplicaId from, net::MessageKind kind, ByteView body, ByteView attachment) const {
   net::Envelope envelope{{kClusterId, ProtocolMode::pbft, NodeId::replica(from), kind}, Bytes(body.begin(), body.end()),
-                         net::NoAuthenticator{}};
+                         net::NoAuthenticator{}, Bytes(attachment.begin(), attachment.end())};
   net::sign_envelope(envelope, replica_signers_[from]);
   return net::encode_envelope(envelope);
+}
+
+Bytes TestKeys::pre_prepare(ReplicaId from, View view, Sequence sequence, const TestBatch& batch) const {
+  return frame(from, net::MessageKind::pbft_pre_prepare, pre_prepare_body(view, sequence, batch), batch.batch);
 }
 
 TestBatch make_batch(const TestKeys& keys, ClientId client, std::uint64_t first_request_number, std::uint32_t count) {
@@ -98,7 +103,10 @@ TestBatch make_batch(const replica::Batch& batch) {
 }
 
 Bytes pre_prepare_body(View view, Sequence sequence, const TestBatch& batch) {
-  return encode_pre_prepare({view, sequence, batch.digest, batch.batch});
+  return encode_pre_prepare({view, sequence, batch.digest});
+}
+Bytes wire_frame(const replica::Outgoing& outgoing) {
+  return outgoing.attachment.empty() ? outgoing.frame : net::with_attachment(outgoing.frame, outgoing.attachment);
 }
 Bytes prepare_body(View view, Sequence sequence, const crypto::Digest& digest) {
   return encode_prepare({view, sequence, digest});

@@ -30,6 +30,11 @@ PbftOptions small_options(ReplicaId self, std::uint32_t replica_count = 4, std::
 
 // Every replica's and client's key pair (derived from fixed seeds), the verifier that knows them
 // all, and one RequestAuthenticator per replica.
+struct TestBatch {
+  Bytes batch;
+  crypto::Digest digest;
+};
+
 class TestKeys {
  public:
   explicit TestKeys(std::uint32_t replica_count);
@@ -48,7 +53,11 @@ class TestKeys {
                                         std::string_view operation) const;
   // The envelope replica `from` sends with `body`, signed with its key and encoded: the exact frame
   // on the wire.
-  Bytes frame(ReplicaId from, net::MessageKind kind, ByteView body) const;
+  // `attachment` rides outside the signature (net/envelope.capnp): a PRE-PREPARE's batch.
+  Bytes frame(ReplicaId from, net::MessageKind kind, ByteView body, ByteView attachment = {}) const;
+  // The PRE-PREPARE `from` sends: signed, with the batch attached. What a replica keeps of it is
+  // frame(from, pbft_pre_prepare, pre_prepare_body(...)), without the batch.
+  Bytes pre_prepare(ReplicaId from, View view, Sequence sequence, const TestBatch& batch) const;
 
  private:
   std::vector<crypto::Ed25519Signer> replica_signers_;
@@ -57,15 +66,14 @@ class TestKeys {
   std::vector<std::unique_ptr<replica::RequestAuthenticator>> authenticators_;
 };
 
-struct TestBatch {
-  Bytes batch;
-  crypto::Digest digest;
-};
 // A batch of `count` authentic requests from `client`, numbered from `first_request_number`.
 TestBatch make_batch(const TestKeys& keys, ClientId client, std::uint64_t first_request_number, std::uint32_t count);
 TestBatch make_batch(const replica::Batch& batch);
 
 Bytes pre_prepare_body(View view, Sequence sequence, const TestBatch& batch);
+// What the pipeline puts on the wire for a core's `outgoing`: its signed frame, with the
+// attachment (a PRE-PREPARE's batch) added.
+Bytes wire_frame(const replica::Outgoing& outgoing);
 Bytes prepare_body(View view, Sequence sequence, const crypto::Digest& digest);
 Bytes commit_body(View view, Sequence sequence, const crypto::Digest& digest);
 Bytes checkpoint_body(Sequence sequence, const crypto::Digest& state_digest);

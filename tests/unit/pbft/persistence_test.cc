@@ -49,7 +49,7 @@ TEST_F(PersistenceTest, ACommitLeavesOnlyAfterThePreparedCertificateIsPersisted)
   const Bytes prepare = prepare_body(0, 1, batch.digest);
   EXPECT_EQ(record.prepare_frames[0], keys_.frame(self_, MessageKind::pbft_prepare, prepare));
   EXPECT_EQ(record.prepare_frames[1], keys_.frame(other_backups()[0], MessageKind::pbft_prepare, prepare));
-  EXPECT_TRUE(record.batch.empty() && record.pre_prepare_frame.empty()) << "the first record holds them, once";
+  EXPECT_TRUE(!record.batch && record.pre_prepare_frame.empty()) << "the first record holds them, once";
 }
 
 TEST_F(PersistenceTest, RecordIdsIncreaseByOneAndContinueAfterARestart) {
@@ -61,7 +61,7 @@ TEST_F(PersistenceTest, RecordIdsIncreaseByOneAndContinueAfterARestart) {
   const std::unique_ptr<PbftCore> restarted_core = restarted();
   PbftCore& again = *restarted_core;
   replica::Actions actions;
-  Delivery delivery = deliver(again, keys_, keys_.frame(0, MessageKind::pbft_pre_prepare, pre_prepare_body(0, 3, batch_for(3))));
+  Delivery delivery = deliver(again, keys_, keys_.pre_prepare(0, 0, 3, batch_for(3)));
   ASSERT_EQ(delivery.actions.persist.size(), 1u);
   EXPECT_EQ(delivery.actions.persist[0].id, 3u);
 }
@@ -80,7 +80,7 @@ TEST_F(PersistenceTest, ARestartedBackupNeverPreparesAnotherBatchWhereItPrepared
   // A faulty primary offers another batch at (0, 1) after the restart: refused, no vote.
   const TestBatch other = make_batch(keys_, 2, 77, 1);
   const Delivery conflicting =
-      deliver(again, keys_, keys_.frame(0, MessageKind::pbft_pre_prepare, pre_prepare_body(0, 1, other)));
+      deliver(again, keys_, keys_.pre_prepare(0, 0, 1, other));
   EXPECT_TRUE(sent_messages(conflicting.actions).empty());
   EXPECT_EQ(again.ignored().at(reason::kConflictingPrePrepare), 1u);
 }

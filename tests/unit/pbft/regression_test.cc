@@ -336,7 +336,7 @@ class TwinCluster {
   void handle(std::size_t node, replica::Actions actions) {
     Node& self = nodes_[node];
     for (const replica::Outgoing& outgoing : sent_messages(actions)) {
-      const Bytes& frame = outgoing.frame;
+      const Bytes frame = wire_frame(outgoing);
       const View view = self.core->view();
       for (std::size_t to = 0; to < nodes_.size(); ++to) {
         if (nodes_[to].id == self.id) continue;

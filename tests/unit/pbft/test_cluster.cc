@@ -185,7 +185,7 @@ void TestCluster::send(ReplicaId from, const replica::Outgoing& outgoing) {
   if (behaviour_[from] == Behaviour::garbage) {
     frames = garbage_frames(from, outgoing);
   } else {
-    frames.push_back(outgoing.frame);
+    frames.push_back(wire_frame(outgoing));
   }
   for (ReplicaId to = 0; to < cores_.size(); ++to) {
     if (to == from || (outgoing.to != replica::Outgoing::kAllReplicas && outgoing.to != to)) continue;

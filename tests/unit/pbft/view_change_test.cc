@@ -126,9 +126,9 @@ TEST(NewViewPlan, ReissuesTheHighestViewCertificateAndNullRequestsForGaps) {
   EXPECT_EQ(plan.min_s, 0u);
   EXPECT_EQ(plan.max_s, 3u);
   ASSERT_EQ(plan.pre_prepares.size(), 3u);
-  EXPECT_EQ(plan.pre_prepares[0], (PrePrepare{2, 1, new_batch.digest, new_batch.batch})) << "highest view wins";
-  EXPECT_EQ(plan.pre_prepares[1], (PrePrepare{2, 2, crypto::sha256({}), {}})) << "a null request fills the gap";
-  EXPECT_EQ(plan.pre_prepares[2], (PrePrepare{2, 3, third.digest, third.batch}));
+  EXPECT_EQ(plan.pre_prepares[0], (PrePrepare{2, 1, new_batch.digest})) << "highest view wins";
+  EXPECT_EQ(plan.pre_prepares[1], (PrePrepare{2, 2, crypto::sha256({})})) << "a null request fills the gap";
+  EXPECT_EQ(plan.pre_prepares[2], (PrePrepare{2, 3, third.digest}));
 }
 
 // ---- validation --------------------------------------------------------------------------------
@@ -215,7 +215,7 @@ TEST_F(BackupViewChangeTest, NewViewWithoutTwoFPlusOneValidViewChangesIsRejected
             reason::kNewViewNotFromPrimary);
 
   // Re-issued PRE-PREPAREs that V does not imply.
-  NewView padded{1, quorum, {encode_pre_prepare(PrePrepare{1, 1, crypto::sha256({}), {}})}};
+  NewView padded{1, quorum, {encode_pre_prepare(PrePrepare{1, 1, crypto::sha256({})})}};
   EXPECT_EQ(from(1, MessageKind::pbft_new_view, encode_new_view(padded)).dropped, reason::kNewViewWrongPrePrepares);
 
   EXPECT_EQ(core_.view(), 0u);
@@ -355,10 +355,29 @@ TEST_F(NewPrimaryTest, OneViewChangeWithInvalidCertificatesDoesNotMaskOtherRepli
   const NewView new_view = std::get<NewView>(decode_new_view(new_views[0].body, {}, 8));
   ASSERT_EQ(new_view.pre_prepares.size(), 1u);
   EXPECT_EQ(std::get<PrePrepare>(decode_pre_prepare(new_view.pre_prepares[0], {})),
-            (PrePrepare{1, 1, prepared_batch.digest, prepared_batch.batch}));
+            (PrePrepare{1, 1, prepared_batch.digest}));
   EXPECT_EQ(core_.view(), 1u);
   EXPECT_TRUE(core_.can_propose());
-  ASSERT_EQ(sent_of_kind(sent, MessageKind::pbft_pre_prepare).size(), 1u) << "O goes out as signed PRE-PREPAREs";
+  // This replica never saw the batch, only its digest in replica 2's certificate: it asks for it,
+  // and the PRE-PREPARE goes out once a replica that prepared it answers.
+  EXPECT_TRUE(sent_of_kind(sent, MessageKind::pbft_pre_prepare).empty());
+  const std::vector<replica::Outgoing> requests = sent_of_kind(sent, MessageKind::pbft_batch_request);
+  ASSERT_EQ(requests.size(), 1u);
+  EXPECT_EQ(std::get<BatchRequest>(decode_batch_request(requests[0].body, {})),
+            (BatchRequest{1, prepared_batch.digest}));
+  const Bytes wrong = batch_for(3).batch;
+  EXPECT_EQ(deliver(core_, keys_,
+                    keys_.frame(3, MessageKind::pbft_batch_reply, encode_batch_reply({1, prepared_batch.digest}), wrong))
+                .dropped,
+            reason::kBatchDigestMismatch);
+  const Delivery answered = deliver(core_, keys_,
+                                    keys_.frame(2, MessageKind::pbft_batch_reply,
+                                                encode_batch_reply({1, prepared_batch.digest}), prepared_batch.batch));
+  ASSERT_FALSE(answered.dropped);
+  const std::vector<replica::Outgoing> pre_prepares = sent_of_kind(answered.actions, MessageKind::pbft_pre_prepare);
+  ASSERT_EQ(pre_prepares.size(), 1u) << "O goes out as signed PRE-PREPAREs, each with its batch";
+  EXPECT_EQ(pre_prepares[0].attachment, prepared_batch.batch);
+  EXPECT_EQ(answered.actions.persist.size(), 1u) << "the slot's record holds the batch before it leaves";
 }
 
 TEST_F(BackupViewChangeTest, JoinsTheSmallestHigherViewAfterFPlusOneViewChanges) {
