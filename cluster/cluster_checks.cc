@@ -6,6 +6,7 @@
 
 #include "cluster/cluster_file.h"
 #include "cluster/cluster_rules.h"
+#include "cluster/pbft_bounds.h"
 
 namespace loyal::cluster {
 namespace {
@@ -138,6 +139,17 @@ void check_whole_cluster(const FileCluster& cluster, ProblemList& problems) {
   check_distinct("exchange_public_key", &ReplicaInfo::exchange_public_key, &ClientInfo::exchange_public_key, cluster,
                  problems);
   check_parameters(cluster, problems);
+  if (config.protocol == ProtocolMode::pbft && !config.replicas.empty() && config.replicas.size() <= kMaxReplicas) {
+    const Parameters& p = config.parameters;
+    if (const auto problem =
+            check_pbft_window(static_cast<std::uint32_t>(config.replicas.size()), p.window, p.checkpoint_interval)) {
+      const auto written = lines.parameter_keys.find("window");
+      problems.add(written != lines.parameter_keys.end() ? written->second
+                   : lines.parameters_table != 0       ? lines.parameters_table
+                                                       : FileLines::kTop,
+                   *problem);
+    }
+  }
 }
 
 }  // namespace loyal::cluster

@@ -11,6 +11,7 @@
 
 #include "cluster/cluster_loader.h"
 #include "cluster/cluster_rules.h"
+#include "cluster/pbft_bounds.h"
 #include "crypto/sodium.h"
 
 namespace loyal::cluster {
@@ -103,6 +104,17 @@ Result<GeneratedCluster> generate_cluster(const KeygenOptions& options) {
   ClusterConfig& config = cluster.config;
   config.protocol = options.protocol;
   config.parameters.client_auth = options.client_auth;
+  if (options.protocol == ProtocolMode::pbft) {
+    // Large clusters need a smaller window for a NEW-VIEW to fit one frame (cluster/pbft_bounds.h).
+    const auto window = pbft_fitting_window(options.replica_count, config.parameters.checkpoint_interval,
+                                            config.parameters.window);
+    if (!window) {
+      return Error{"--replicas " + std::to_string(options.replica_count) + ": " +
+                   *check_pbft_window(options.replica_count, 2, 1)};
+    }
+    config.parameters.checkpoint_interval = window->first;
+    config.parameters.window = window->second;
+  }
   for (ReplicaId id = 0; id < options.replica_count; ++id) {
     crypto::NodeSecrets secrets = crypto::generate_node_secrets(NodeId::replica(id));
     config.replicas.push_back({id, host_of_replica(options, id), static_cast<std::uint16_t>(options.base_port + id),

@@ -34,7 +34,7 @@ inline constexpr std::string_view kNewViewTooFewViewChanges = "pbft.new_view_too
 inline constexpr std::string_view kNewViewWrongPrePrepares = "pbft.new_view_wrong_pre_prepares";
 inline constexpr std::string_view kMalformedBatchRequest = "pbft.malformed_batch_request";
 inline constexpr std::string_view kMalformedBatchReply = "pbft.malformed_batch_reply";
-inline constexpr std::string_view kPreparedCertificateWithBatch = "pbft.prepared_certificate_with_batch";
+inline constexpr std::string_view kViewChangeTooLarge = "pbft.view_change_too_large";
 
 // Core: the message is valid but does not fit this replica's state.
 inline constexpr std::string_view kOwnMessage = "pbft.own_message";

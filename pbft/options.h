@@ -5,6 +5,7 @@
 #include <cstdint>
 
 #include "cluster/cluster_config.h"
+#include "cluster/pbft_bounds.h"
 #include "common/ids.h"
 #include "net/limits.h"
 #include "replica/types.h"
@@ -51,5 +52,15 @@ constexpr std::uint32_t quorum_size(std::uint32_t replica_count, std::uint32_t m
 static_assert(quorum_size(4, 1) == 3 && quorum_size(7, 2) == 5 && quorum_size(10, 3) == 7, "2f+1 at n = 3f+1");
 static_assert(quorum_size(5, 1) == 4 && quorum_size(6, 1) == 4, "two quorums share f+1 replicas");
 static_assert(quorum_size(6, 1) <= 6 - 1 && quorum_size(5, 1) <= 5 - 1, "reachable with f silent");
+static_assert(cluster::pbft_largest_quorum(4) == quorum_size(4, 1) && cluster::pbft_largest_quorum(13) == quorum_size(13, 4) &&
+                  cluster::pbft_largest_quorum(128) == quorum_size(128, 42),
+              "the loader's size bounds use PBFT's quorum");
+static_assert(cluster::kMaxMessageBodyBytes == net::kMaxBodyBytes, "the loader's size bounds use the wire's limit");
+// The batcher stops at batch_max_bytes of encoded requests (replica::batched_size), except that a
+// batch always takes its first request, whose body is at most max_request_bytes <= kMaxBatchBytes
+// and whose MAC vector at most n entries: a PRE-PREPARE's attachment always fits one frame.
+static_assert(cluster::kMaxBatchBytes + 64 + 8 + cluster::kMaxReplicas * 24 + cluster::kSignedVoteFrameBytes <=
+                  net::kMaxBodyBytes,
+              "the largest batch fits a PRE-PREPARE");
 
 }  // namespace loyal::pbft

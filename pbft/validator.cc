@@ -178,6 +178,7 @@ EvidenceContext PbftValidator::evidence_context(const net::Envelope& envelope) c
       .quorum = quorum_,
       .window = window_,
       .checkpoint_interval = checkpoint_interval_,
+      .max_view_change_bytes = cluster::pbft_view_change_limit_bytes(replica_count_, window_),
       .verifier = &verifier_,
   };
 }

@@ -151,6 +151,9 @@ std::variant<NewView, net::DecodeError> decode_new_view(ByteView body, const net
 
 CheckedViewChangeOrReason check_view_change(ReplicaId sender, ByteView body, ByteView frame,
                                             const EvidenceContext& context) {
+  // First, before any signature is checked: a correct replica's never exceeds this, and a larger
+  // one could make the NEW-VIEW that carries it too large to send.
+  if (frame.size() > context.max_view_change_bytes) return reason::kViewChangeTooLarge;
   auto decoded = decode_view_change(body, context.decode.limits, max_list(context));
   if (!std::holds_alternative<ViewChange>(decoded)) return reason::kMalformedViewChange;
   ViewChange& view_change = std::get<ViewChange>(decoded);

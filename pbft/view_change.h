@@ -76,6 +76,9 @@ struct EvidenceContext {
   std::uint32_t quorum = 0;
   std::uint32_t window = 0;
   std::uint32_t checkpoint_interval = 0;
+  // The largest VIEW-CHANGE frame accepted: a NEW-VIEW must hold a quorum of them in one frame
+  // (cluster/pbft_bounds.h).
+  std::size_t max_view_change_bytes = 0;
   const crypto::Verifier* verifier = nullptr;
 };
 

@@ -53,7 +53,9 @@ class Batcher {
     ClientRequest request;
     Tick admitted_at = 0;
   };
-  static std::size_t weight(const ClientRequest& request) { return request.body.size() + 128; }
+  // Bytes the request adds to the encoded batch, its authenticator included: batch_max_bytes
+  // bounds the PRE-PREPARE on the wire, whatever n and the client authentication.
+  static std::size_t weight(const ClientRequest& request) { return batched_size(request); }
 
   BatcherLimits limits_;
   std::deque<Queued> queue_;

@@ -73,6 +73,17 @@ std::variant<ClientReply, net::DecodeError> decode_client_reply(ByteView body, c
       });
 }
 
+std::size_t batched_size(const ClientRequest& request) {
+  const auto words = [](std::size_t bytes) { return (bytes + 7) / 8 * 8; };
+  constexpr std::size_t kEntryBytes = 24;  // BatchedRequest: one data word, two pointers
+  std::size_t size = kEntryBytes + words(request.body.size());
+  if (std::holds_alternative<crypto::Signature>(request.authenticator)) size += crypto::Signature::kSize;
+  if (const auto* macs = std::get_if<net::MacVector>(&request.authenticator)) {
+    size += 8 + macs->size() * (8 + words(crypto::Mac::kSize));  // list tag, then a pointer and data per entry
+  }
+  return size;
+}
+
 Bytes encode_batch(const Batch& batch) {
   capnp::MallocMessageBuilder message;
   auto requests = message.initRoot<wire::Batch>().initRequests(static_cast<unsigned>(batch.requests.size()));

@@ -50,6 +50,12 @@ struct Batch {
   std::vector<ClientRequest> requests;
 };
 Bytes encode_batch(const Batch& batch);
+// What `request` adds to encode_batch()'s output, at most: its entry, its body and its
+// authenticator (a MAC vector grows with n). A batch of requests encodes to at most
+// kBatchHeaderBytes plus the sum of theirs, which is how the batcher keeps a PRE-PREPARE inside
+// one frame.
+std::size_t batched_size(const ClientRequest& request);
+inline constexpr std::size_t kBatchHeaderBytes = 16;
 // `replica_count` bounds MAC vectors. Each request's body is decoded too (request number and
 // operation filled in); a request whose body does not decode makes the whole batch malformed.
 std::variant<Batch, net::DecodeError> decode_batch(ByteView bytes, std::uint32_t replica_count,

@@ -22,7 +22,7 @@ class CertificateSurvivalTest : public RestartableCoreTest {
  protected:
   explicit CertificateSurvivalTest(ReplicaId self = 1) : RestartableCoreTest(self) {}
 
-  EvidenceContext context() const { return EvidenceContext{keys_.decode_context(), 3, 8, 4, &keys_.verifier()}; }
+  EvidenceContext context() const { return EvidenceContext{keys_.decode_context(), 3, 8, 4, cluster::pbft_view_change_limit_bytes(4, 8), &keys_.verifier()}; }
 
   // The VIEW-CHANGE `core` sent in `actions`, decoded and checked as another replica would.
   CheckedViewChange received_view_change(const replica::Actions& actions) const {

@@ -48,7 +48,7 @@ class Evidence {
   }
 
   EvidenceContext context() const {
-    return EvidenceContext{keys_.decode_context(), 3, 8, 4, &keys_.verifier()};
+    return EvidenceContext{keys_.decode_context(), 3, 8, 4, cluster::pbft_view_change_limit_bytes(4, 8), &keys_.verifier()};
   }
 
  private:
