@@ -117,7 +117,11 @@ void PbftCore::restore(const std::vector<replica::PersistRecord>& records) {
     }
   }
   // Without a ViewRecord the replica never left view 0, which is where a new core starts.
+  // Slots at or below the stable checkpoint are in its snapshot; their earlier records may already
+  // be discarded (a late prepared record can outlive the first record that held the batch).
+  const Sequence stable = recovered_stable_ ? recovered_stable_->sequence : 0;
   for (const auto& [sequence, record] : latest) {
+    if (sequence <= stable) continue;
     const auto best = prepared.find(sequence);
     restore_slot(record, best == prepared.end() ? nullptr : &best->second);
   }

@@ -187,7 +187,7 @@ TEST(ByzantineOptions, ParseValidateAndPrint) {
   EXPECT_EQ(check_options(options), std::nullopt);
   EXPECT_EQ(replay_command(options),
             "loyal-sim --protocol pbft --replicas 4 --clients 8 --seed 1 --ticks 20000 --faults all "
-            "--byzantine 3=replay");
+            "--byzantine 3=replay --large-values never");
   options.byzantine = ByzantineSpec{.random = true, .replicas = {}};
   EXPECT_NE(replay_command(options).find("--byzantine random"), std::string::npos);
 }

@@ -106,6 +106,7 @@ int main(int argc, char** argv) {
   std::vector<std::uint32_t> replica_counts;
   std::string seeds_text;
   std::string byzantine_text;
+  std::string large_values = "by-seed";
   bool report = false;
   bool verbose = false;
 
@@ -141,8 +142,8 @@ int main(int argc, char** argv) {
   app.add_option("--faults", faults,
                  "What is injected: none; network (loss on the links of the faulty replicas and of clients,\n"
                  "duplication, latency jitter and reordering, partitions and one-way link cuts); crash (up\n"
-                 "to f replicas, each staying down or restarting from its journal or a wiped disk; pbft\n"
-                 "spares the primary of view 0, raft and paxos spare nobody); all (network and crash).\n"
+                 "to f replicas, each staying down or restarting from its journal or a wiped disk, some\n"
+                 "during or right after a view change; the leader is not spared); all (network and crash).\n"
                  "Faults touch at most f replicas, chosen by the seed (fewer by the --byzantine ones).")
       ->check(CLI::IsMember({"none", "network", "crash", "all"}))
       ->capture_default_str();
@@ -163,6 +164,12 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"signature", "mac"}))
       ->capture_default_str();
   app.add_option("--batch-size", options.batch_max_requests, "Most requests in one batch.")->capture_default_str();
+  app.add_option("--large-values", large_values,
+                 "Clients write values of 240 KiB to 960 KiB (an operation per 100 ticks each), so requests\n"
+                 "and batches reach the largest size a cluster file allows (2 MiB): never, by-seed (one\n"
+                 "seed in ten, drawn from the seed) or always. A seed's line says `large` when it did.")
+      ->check(CLI::IsMember({"never", "by-seed", "always"}))
+      ->capture_default_str();
   app.add_option("--checkpoint-interval", options.checkpoint_interval, "K: a checkpoint every K sequence numbers.")
       ->capture_default_str();
   app.add_option("--window", options.window, "L: sequence numbers in progress at once (a multiple of K, >= 2K).")
@@ -176,6 +183,9 @@ int main(int argc, char** argv) {
   options.protocol = *loyal::parse_protocol_mode(protocol);
   options.faults = *loyal::sim::parse_fault_mode(faults);
   options.client_auth = *loyal::cluster::parse_client_auth(client_auth);
+  options.large_values = large_values == "never"    ? loyal::sim::LargeValues::never
+                         : large_values == "always" ? loyal::sim::LargeValues::always
+                                                    : loyal::sim::LargeValues::by_seed;
   if (replica_counts.empty()) {
     replica_counts = {options.protocol == loyal::ProtocolMode::pbft ? options.replicas
                                                                     : loyal::cluster::kMinCrashTolerantReplicas};

@@ -34,7 +34,8 @@ std::string seed_line(const SimResult& result) {
   return "seed " + std::to_string(result.seed) + ": committed " + std::to_string(result.committed_requests) +
          " requests, " + std::to_string(result.checkpoints) + " checkpoints, " +
          std::to_string(result.network.messages_sent) + " messages, " + std::to_string(result.violations.size()) +
-         " violations" + (result.byzantine.empty() ? "" : ", byzantine " + to_string(result.byzantine));
+         " violations" + (result.byzantine.empty() ? "" : ", byzantine " + to_string(result.byzantine)) +
+         (result.large_values ? ", large" : "");
 }
 
 std::string replay_command(const SimOptions& options) {
@@ -56,6 +57,9 @@ std::string replay_command(const SimOptions& options) {
     command += " --checkpoint-interval " + std::to_string(options.checkpoint_interval);
   }
   if (options.window != defaults.window) command += " --window " + std::to_string(options.window);
+  // The program's default is by-seed, SimOptions' is never: named unless it is the program's.
+  if (options.large_values == LargeValues::never) command += " --large-values never";
+  if (options.large_values == LargeValues::always) command += " --large-values always";
   return command;
 }
 

@@ -17,7 +17,13 @@ Bytes named(char letter, std::uint64_t number) {
 }  // namespace
 
 Bytes KvWorkload::key() { return named('k', prng_.below(kKeys)); }
-Bytes KvWorkload::value() { return named('v', prng_.below(kValues)); }
+Bytes KvWorkload::value() {
+  const std::uint64_t index = prng_.below(kValues);
+  Bytes value = named('v', index);
+  // Padded deterministically, so equal names are equal values for the checkers.
+  if (value_step_bytes_ != 0) value.resize((index + 1) * value_step_bytes_, static_cast<std::uint8_t>('a' + index));
+  return value;
+}
 
 Bytes KvWorkload::next_operation() {
   // Percentages: 35 put, 30 get, 10 delete, 25 compare-and-swap (a fifth of them create-if-absent).
@@ -33,14 +39,16 @@ Bytes KvWorkload::next_operation() {
 }
 
 SimClient::SimClient(const client::ClientOptions& options, const SimCrypto& crypto, SimNetwork& network,
-                     std::uint64_t workload_seed, Checkers& checkers)
+                     std::uint64_t workload_seed, Checkers& checkers, std::size_t value_step_bytes,
+                     Tick think_ticks)
     : id_(options.id),
       replica_count_(options.replica_count),
       core_(options, crypto.signer(NodeId::client(options.id)), crypto.keys().client_to_replicas(options.id),
             crypto.keys().replicas_to_client(options.id)),
       network_(network),
       checkers_(checkers),
-      workload_(workload_seed) {}
+      workload_(workload_seed, value_step_bytes),
+      think_ticks_(think_ticks) {}
 
 void SimClient::on_frame(ByteView frame, Tick now) {
   client::ClientOutput output;
@@ -51,7 +59,7 @@ void SimClient::on_frame(ByteView frame, Tick now) {
 void SimClient::on_tick(Tick now, bool submit_new) {
   client::ClientOutput output;
   core_.on_tick(now, output);
-  if (submit_new && !core_.busy()) {
+  if (submit_new && !core_.busy() && now >= idle_since_ + think_ticks_) {
     const std::uint64_t request_number = core_.submit(workload_.next_operation(), now, output);
     checkers_.on_submitted(id_, request_number);
   }
@@ -68,6 +76,7 @@ void SimClient::drain(client::ClientOutput& output, Tick now) {
     }
   }
   for (const client::Completion& completion : output.completed) checkers_.on_completed(id_, completion);
+  if (!output.completed.empty()) idle_since_ = now;
 }
 
 }  // namespace loyal::sim

@@ -22,19 +22,23 @@ class KvWorkload {
   static constexpr std::uint64_t kKeys = 8;
   static constexpr std::uint64_t kValues = 4;
 
-  explicit KvWorkload(std::uint64_t seed) : prng_(seed) {}
+  // `value_step_bytes` 0: values are short names; otherwise value i is (i+1) * step bytes long.
+  explicit KvWorkload(std::uint64_t seed, std::size_t value_step_bytes = 0)
+      : prng_(seed), value_step_bytes_(value_step_bytes) {}
   Bytes next_operation();
 
  private:
   Bytes key();
   Bytes value();
   Prng prng_;
+  std::size_t value_step_bytes_;
 };
 
 class SimClient {
  public:
   SimClient(const client::ClientOptions& options, const SimCrypto& crypto, SimNetwork& network,
-            std::uint64_t workload_seed, Checkers& checkers);
+            std::uint64_t workload_seed, Checkers& checkers, std::size_t value_step_bytes = 0,
+            Tick think_ticks = 0);
 
   void on_frame(ByteView frame, Tick now);
   // Retransmits when due; when idle and `submit_new`, starts the next operation.
@@ -49,6 +53,8 @@ class SimClient {
   SimNetwork& network_;
   Checkers& checkers_;
   KvWorkload workload_;
+  Tick think_ticks_;
+  Tick idle_since_ = 0;  // when the last operation completed
 };
 
 }  // namespace loyal::sim

@@ -31,6 +31,7 @@ void SimNetwork::send(Tick now, NodeId from, NodeId to, ByteView frame) {
   if (from.role == NodeRole::replica && to.role == NodeRole::replica) {
     ++counters_.replica_messages_sent;
     counters_.replica_bytes_sent += frame.size();
+    counters_.largest_replica_frame_bytes = std::max<std::uint64_t>(counters_.largest_replica_frame_bytes, frame.size());
   }
   if (blocked(from, to)) {
     ++counters_.blocked;

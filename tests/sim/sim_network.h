@@ -46,6 +46,7 @@ struct NetworkCounters {
   std::uint64_t bytes_sent = 0;
   std::uint64_t replica_messages_sent = 0;  // replica-to-replica frames only (the protocol's cost)
   std::uint64_t replica_bytes_sent = 0;
+  std::uint64_t largest_replica_frame_bytes = 0;  // the largest replica-to-replica frame sent
   std::uint64_t lost = 0;
   std::uint64_t blocked = 0;  // dropped by a partition, at send or at delivery
   std::uint64_t duplicated = 0;

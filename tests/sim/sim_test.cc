@@ -53,7 +53,23 @@ TEST(Simulation, FixedSeedsWithAllFaultsAndRandomByzantineReplicas) {
   for (std::uint64_t seed = kFirstFixedSeed; seed <= kLastFixedSeed; ++seed) {
     SimOptions options = test_options(seed);
     options.byzantine.random = true;
+    options.large_values = LargeValues::by_seed;
     expect_clean_run(options);
+  }
+}
+
+// Requests and batches of the largest size the cluster file allows, in the same runs as the
+// faults and Byzantine replicas above: PRE-PREPAREs of about 2 MiB, certificates that name them by
+// digest, new primaries that fetch them. The default suite's other runs draw it one seed in ten.
+TEST(Simulation, LargeBatchesWithAllFaultsAndRandomByzantineReplicas) {
+  for (std::uint64_t seed = 1; seed <= 2; ++seed) {
+    SimOptions options = test_options(seed);
+    options.byzantine.random = true;
+    options.large_values = LargeValues::always;
+    const SimResult result = run_simulation(options);
+    EXPECT_TRUE(result.violations.empty()) << seed_line(result) << "\n" << failure_report(options, result);
+    EXPECT_GT(result.liveness_phase_completions, 0u) << "replay: " << replay_command(options);
+    EXPECT_GT(result.network.largest_replica_frame_bytes, 3u << 19) << "a PRE-PREPARE above 1.5 MiB went out";
   }
 }
 
@@ -191,13 +207,17 @@ TEST(Report, SeedLineAndReplayCommandNameEverythingThatMatters) {
   SimOptions options;
   options.seed = 42;
   EXPECT_EQ(replay_command(options),
-            "loyal-sim --protocol pbft --replicas 4 --clients 8 --seed 42 --ticks 20000 --faults all");
+            "loyal-sim --protocol pbft --replicas 4 --clients 8 --seed 42 --ticks 20000 --faults all --large-values never");
   options.real_crypto = true;
   options.client_auth = cluster::ClientAuth::mac;
   options.checkpoint_interval = 16;
   EXPECT_EQ(replay_command(options),
             "loyal-sim --protocol pbft --replicas 4 --clients 8 --seed 42 --ticks 20000 --faults all --real-crypto "
-            "--client-auth mac --checkpoint-interval 16");
+            "--client-auth mac --checkpoint-interval 16 --large-values never");
+  options.large_values = LargeValues::by_seed;
+  result.large_values = true;
+  EXPECT_EQ(replay_command(options).find("--large-values"), std::string::npos) << "by-seed is the program's default";
+  EXPECT_EQ(seed_line(result), "seed 42: committed 3120 requests, 24 checkpoints, 51234 messages, 0 violations, large");
 }
 
 }  // namespace

@@ -51,6 +51,7 @@ class Simulation {
   std::vector<std::unique_ptr<SimClient>> clients_;
   FaultPlan plan_;
   std::vector<ByzantineReplica> byzantine_;
+  bool large_values_ = false;
   struct ConditionalCrash {
     FaultEvent event;
     replica::Epoch epoch_when_armed = 0;
@@ -66,6 +67,20 @@ constexpr std::uint64_t kStorageFaultSalt = 0x746f'726e'7772'6974ULL;
 // A salt for the Prng that draws `--byzantine random`: a stream of its own, so that runs without
 // Byzantine replicas draw exactly what they drew before the option existed.
 constexpr std::uint64_t kByzantineDrawSalt = 0x6279'7a61'6e74'696eULL;
+// And one for drawing whether a `by_seed` run writes large values.
+constexpr std::uint64_t kLargeValuesSalt = 0x6c61'7267'6576'616cULL;
+
+bool writes_large_values(const SimOptions& options) {
+  switch (options.large_values) {
+    case LargeValues::never: return false;
+    case LargeValues::always: return true;
+    case LargeValues::by_seed: {
+      Prng draw(options.seed ^ kLargeValuesSalt);
+      return draw.chance(1, 10);
+    }
+  }
+  return false;
+}
 
 Simulation::Simulation(const SimOptions& options, std::ostream* trace)
     : options_(options),
@@ -77,6 +92,7 @@ Simulation::Simulation(const SimOptions& options, std::ostream* trace)
       checkers_(options.progress_bound_ticks),
       raft_checkers_(checkers_),
       paxos_checkers_(checkers_) {
+  large_values_ = writes_large_values(options);
   ProtocolFactory make_protocol = protocol_factory(options, crypto_);
   if (options.test.corrupt_batch) make_protocol = with_batch_corruption(make_protocol, *options.test.corrupt_batch);
 
@@ -88,6 +104,12 @@ Simulation::Simulation(const SimOptions& options, std::ostream* trace)
   replica_options.checkpoint_interval = options.checkpoint_interval;
   replica_options.batching.max_requests = options.batch_max_requests;
   replica_options.batching.linger_ticks = options.batch_linger_ticks;
+  if (large_values_) {
+    // The largest batches the cluster file allows: every client's request at once overflows them.
+    replica_options.batching.max_bytes = cluster::kMaxBatchBytes;
+    replica_options.max_request_bytes = cluster::kMaxBatchBytes;  // a compare-and-swap carries two values
+    static_assert(2 * KvWorkload::kValues * kLargeValueStepBytes + 4096 <= cluster::kMaxBatchBytes);
+  }
   const std::uint32_t max_faulty = cluster::max_faulty(options.protocol, options.replicas);
   const std::optional<ReplicaId> primary = initial_leader(options);
   Prng byzantine_draw(options.seed ^ kByzantineDrawSalt);
@@ -120,7 +142,9 @@ Simulation::Simulation(const SimOptions& options, std::ostream* trace)
   client_options.retry_ticks = options.client_retry_ticks;
   for (ClientId c = 0; c < options.clients; ++c) {
     client_options.id = c;
-    clients_.push_back(std::make_unique<SimClient>(client_options, crypto_, network_, seeds_.next(), checkers_));
+    clients_.push_back(std::make_unique<SimClient>(client_options, crypto_, network_, seeds_.next(), checkers_,
+                                                   large_values_ ? kLargeValueStepBytes : 0,
+                                                   large_values_ ? kLargeValueThinkTicks : 0));
   }
 
   Prng fault_prng(seeds_.next());
@@ -286,6 +310,7 @@ SimResult Simulation::run() {
     *trace_ << (plan_.victims.empty() ? " none" : "");
     if (!byzantine_.empty()) *trace_ << "; byzantine " << to_string(byzantine_);
     for (ReplicaId r : options_.test.colluding_equivocators) *trace_ << "; colluding equivocator " << r;
+    if (large_values_) *trace_ << "; large values";
     *trace_ << "; loss " << c.loss_per_mille << "/1000, duplication "
             << c.duplicate_per_mille << "/1000, latency " << c.min_latency_ticks << "-" << c.max_latency_ticks
             << " ticks, long tail " << c.long_tail_per_mille << "/1000 up to +" << c.long_tail_max_ticks << "\n";
@@ -328,6 +353,7 @@ SimResult Simulation::run() {
   result.safety_phase_completions = checkers_.completions() - result.liveness_phase_completions;
   result.network = network_.counters();
   result.byzantine = byzantine_;
+  result.large_values = large_values_;
   for (ReplicaId r = 0; r < options_.replicas; ++r) {
     if (replicas_[r]->crashed()) result.crashed.push_back(r);
   }

@@ -54,6 +54,18 @@ struct TestHooks {
   friend bool operator==(const TestHooks&, const TestHooks&) = default;
 };
 
+// Large client values, so that batches reach the largest size the cluster file allows
+// (cluster::kMaxBatchBytes, a PRE-PREPARE of about 2 MiB in a 4 MiB frame), while views change,
+// replicas restart and new primaries fetch the batches a NEW-VIEW names by digest. `by_seed`: one
+// seed in ten, drawn from the seed.
+enum class LargeValues { never, by_seed, always };
+// Value sizes in large runs: the workload's four values are 1, 2, 3 and 4 times this, so a
+// compare-and-swap of the two largest is a request just under 2 MiB, a batch by itself.
+inline constexpr std::size_t kLargeValueStepBytes = 240 * 1024;
+// In large runs a client waits this long after each completion before its next operation: the
+// bytes, not the operations, are what such a run is for, and they cost time to hash and copy.
+inline constexpr Tick kLargeValueThinkTicks = 100;
+
 struct SimOptions {
   ProtocolMode protocol = ProtocolMode::pbft;
   std::uint32_t replicas = 4;
@@ -68,6 +80,7 @@ struct SimOptions {
   // crashed at once and the progress bound may be missed.
   bool loss_on_every_link = false;
   bool real_crypto = false;
+  LargeValues large_values = LargeValues::never;
   cluster::ClientAuth client_auth = cluster::ClientAuth::signature;
   std::uint32_t batch_max_requests = 16;
   Tick batch_linger_ticks = 2;
@@ -95,6 +108,7 @@ struct SimResult {
   NetworkCounters network;
   std::vector<ReplicaId> crashed;
   std::vector<ByzantineReplica> byzantine;  // the faulty replicas of this run and their modes
+  bool large_values = false;                // whether this run's clients wrote large values
   std::vector<Violation> violations;
   // Distinct client operations completed, and per replica (by id) how many of them it executed on
   // its current state (Checkers::completed_executed_by).
