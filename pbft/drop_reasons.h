@@ -53,6 +53,9 @@ inline constexpr std::string_view kDuplicateCheckpoint = "pbft.duplicate_checkpo
 inline constexpr std::string_view kConflictingCheckpoint = "pbft.conflicting_checkpoint";
 inline constexpr std::string_view kCheckpointSuperseded = "pbft.checkpoint_superseded";
 inline constexpr std::string_view kInViewChange = "pbft.in_view_change";
+// A PRE-PREPARE whose batch holds a request this replica cannot authenticate (MAC mode): accepted
+// without this replica's PREPARE, so it commits only if 2f other backups vouch for it.
+inline constexpr std::string_view kPrepareWithheldUnauthenticRequest = "pbft.prepare_withheld_unauthentic_request";
 // A batch request for a digest this replica does not hold, or answered within the period.
 inline constexpr std::string_view kBatchNotHeld = "pbft.batch_not_held";
 inline constexpr std::string_view kBatchRequestTooSoon = "pbft.batch_request_too_soon";

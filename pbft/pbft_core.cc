@@ -146,6 +146,8 @@ void PbftCore::on_pre_prepare(const PrePrepareMessage& message, replica::Actions
       help_lagging(message.sender(), pre_prepare.sequence, slot, /*needs_prepares=*/true, out);
       return ignore(reason::kDuplicatePrePrepare);
     }
+    // A NEW-VIEW named this digest from a prepared certificate (or a null request): its requests
+    // were authenticated by f+1 correct replicas, whatever this one's MAC entries say.
     slot.pre_prepare->frame = message.frame();
     slot.pre_prepare->batch = message.batch();
     send_prepare(pre_prepare.sequence, slot, out);
@@ -156,6 +158,16 @@ void PbftCore::on_pre_prepare(const PrePrepareMessage& message, replica::Actions
   // The validator checked that the sender is the view's primary, so this replica is a backup.
   slot.pre_prepare = AcceptedPrePrepare{pre_prepare.view, pre_prepare.batch_digest, message.batch(), message.frame()};
   slot.sent_commit = false;  // votes of an earlier view do not count in this one
+  if (!message.requests_authentic_here()) {
+    // No PREPARE from here for requests this replica cannot authenticate. It still holds to this
+    // batch for the view (the record, so a restart does too), and prepares once 2f other backups
+    // have: f+1 correct replicas among them authenticated every request. A faulty client whose
+    // MACs fail at f backups or fewer therefore costs nothing; at more, the batch cannot prepare
+    // and the request timer replaces the primary (see README, "Client authentication").
+    ignore(reason::kPrepareWithheldUnauthenticRequest);
+    persist_slot(pre_prepare.sequence, slot, out);
+    return make_progress(pre_prepare.sequence, slot, out);
+  }
   send_prepare(pre_prepare.sequence, slot, out);
   make_progress(pre_prepare.sequence, slot, out);
 }

@@ -11,11 +11,13 @@
 
 namespace loyal::pbft {
 
-PrePrepareMessage::PrePrepareMessage(ReplicaId sender, PrePrepare pre_prepare, Bytes batch, Bytes frame)
+PrePrepareMessage::PrePrepareMessage(ReplicaId sender, PrePrepare pre_prepare, Bytes batch, Bytes frame,
+                                     bool requests_authentic_here)
     : ValidatedMessage(net::MessageKind::pbft_pre_prepare, sender),
       pre_prepare_(pre_prepare),
       batch_(std::move(batch)),
-      frame_(std::move(frame)) {}
+      frame_(std::move(frame)),
+      requests_authentic_here_(requests_authentic_here) {}
 
 BatchRequestMessage::BatchRequestMessage(ReplicaId sender, BatchRequest request)
     : ValidatedMessage(net::MessageKind::pbft_batch_request, sender), request_(request) {}
@@ -95,11 +97,18 @@ replica::Validation PbftValidator::validate_pre_prepare(ReplicaId sender, const 
   const Bytes& batch = envelope.attachment;
   if (crypto::sha256(batch) != pre_prepare.batch_digest) return reason::kBatchDigestMismatch;
   // An empty batch is a null request: what a new primary re-issues for a gap in the log.
-  if (batch.empty()) return validated(new PrePrepareMessage(sender, pre_prepare, {}, copy(frame)));
+  if (batch.empty()) return validated(new PrePrepareMessage(sender, pre_prepare, {}, copy(frame), true));
   const auto decoded_batch = replica::decode_batch(batch, replica_count_, limits_);
   if (!std::holds_alternative<replica::Batch>(decoded_batch)) return reason::kMalformedBatch;
-  if (const auto refused = check_batch(std::get<replica::Batch>(decoded_batch))) return *refused;
-  return validated(new PrePrepareMessage(sender, pre_prepare, batch, net::without_attachment(envelope)));
+  const auto refused = check_batch(std::get<replica::Batch>(decoded_batch));
+  // A client's signature reads the same at every replica, so a batch with a bad one is the
+  // primary's fault. A MAC entry is checked here only, and may fail here alone: that one is left
+  // to the core (PrePrepareMessage).
+  const bool mac_entry_failed =
+      refused == reason::kUnauthenticRequest && authenticator_.client_auth() == cluster::ClientAuth::mac;
+  if (refused && !mac_entry_failed) return *refused;
+  return validated(
+      new PrePrepareMessage(sender, pre_prepare, batch, net::without_attachment(envelope), !refused.has_value()));
 }
 
 replica::Validation PbftValidator::validate_batch_request(ReplicaId sender, const net::Envelope& envelope) const {

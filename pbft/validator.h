@@ -29,18 +29,26 @@ class PbftValidator;
 
 // A PRE-PREPARE with the batch its digest names. `frame` is the signed envelope without the batch
 // (net::without_attachment): the evidence a certificate carries, digest-sized.
+//
+// With MAC client authentication a replica checks only its own entry of each request's MAC
+// vector, and a faulty client can make entries that hold at some replicas and not at others. Such
+// a batch is not dropped: `requests_authentic_here()` is false, and the core decides (it will not
+// vote for the batch itself, but follows 2f backups that did, since f+1 correct replicas among
+// them authenticated every request; and a batch a NEW-VIEW re-issued is certified already).
 class PrePrepareMessage final : public replica::ValidatedMessage {
  public:
   const PrePrepare& pre_prepare() const { return pre_prepare_; }
   const Bytes& batch() const { return batch_; }
   const Bytes& frame() const { return frame_; }
+  bool requests_authentic_here() const { return requests_authentic_here_; }
 
  private:
   friend class PbftValidator;
-  PrePrepareMessage(ReplicaId sender, PrePrepare pre_prepare, Bytes batch, Bytes frame);
+  PrePrepareMessage(ReplicaId sender, PrePrepare pre_prepare, Bytes batch, Bytes frame, bool requests_authentic_here);
   PrePrepare pre_prepare_;
   Bytes batch_;
   Bytes frame_;
+  bool requests_authentic_here_;
 };
 
 // A replica's request for the batch with a digest, which it needs to send or execute.

@@ -1,5 +1,6 @@
 #include "pbft_test_support.h"
 
+#include <algorithm>
 #include <array>
 
 #include "net/authentication.h"
@@ -48,14 +49,28 @@ PbftOptions small_options(ReplicaId self, std::uint32_t replica_count, std::uint
   return options;
 }
 
-TestKeys::TestKeys(std::uint32_t replica_count)
+namespace {
+
+// The client -> replica MAC key: distinct per pair, the same for both ends.
+crypto::MacKey client_mac_key(ClientId client, ReplicaId replica) {
+  std::array<std::uint8_t, crypto::MacKey::size()> bytes{};
+  bytes.fill(static_cast<std::uint8_t>(0x40 + client));
+  bytes[0] = static_cast<std::uint8_t>(replica);
+  return crypto::MacKey(std::span<const std::uint8_t, crypto::MacKey::size()>(bytes));
+}
+
+}  // namespace
+
+TestKeys::TestKeys(std::uint32_t replica_count, cluster::ClientAuth client_auth)
     : replica_signers_(signers(kReplicaSeedBase, replica_count)),
       client_signers_(signers(kClientSeedBase, kClientCount)),
-      verifier_(public_keys(replica_signers_), public_keys(client_signers_)) {
+      verifier_(public_keys(replica_signers_), public_keys(client_signers_)),
+      client_auth_(client_auth) {
   for (ReplicaId replica = 0; replica < replica_count; ++replica) {
+    std::vector<crypto::MacKey> receive_keys;
+    for (ClientId client = 0; client < kClientCount; ++client) receive_keys.push_back(client_mac_key(client, replica));
     authenticators_.push_back(std::make_unique<replica::RequestAuthenticator>(
-        kClusterId, ProtocolMode::pbft, replica, cluster::ClientAuth::signature, verifier_,
-        std::vector<crypto::MacKey>{}));
+        kClusterId, ProtocolMode::pbft, replica, client_auth, verifier_, std::move(receive_keys)));
   }
 }
 
@@ -68,11 +83,20 @@ net::DecodeContext TestKeys::decode_context() const {
 }
 
 replica::ClientRequest TestKeys::client_request(ClientId client, std::uint64_t request_number,
-                                                std::string_view operation) const {
+                                                std::string_view operation, const std::vector<ReplicaId>& bad_for) const {
   replica::ClientRequest request{client, request_number, to_bytes(operation), {}, {}};
   request.body = replica::encode_client_request_body(request_number, request.operation);
   const net::AuthInput input = net::make_auth_input(authenticators_[0]->request_header(client), request.body);
-  request.authenticator = client_signers_[client].sign(input.view());
+  if (client_auth_ == cluster::ClientAuth::signature) {
+    request.authenticator = client_signers_[client].sign(input.view());
+    return request;
+  }
+  net::MacVector macs;
+  for (ReplicaId replica = 0; replica < replica_count(); ++replica) {
+    macs.push_back(crypto::compute_mac(client_mac_key(client, replica), input.view()));
+    if (std::find(bad_for.begin(), bad_for.end(), replica) != bad_for.end()) macs.back().bytes[0] ^= 0x01;
+  }
+  request.authenticator = std::move(macs);
   return request;
 }
 

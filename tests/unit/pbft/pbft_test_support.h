@@ -37,7 +37,8 @@ struct TestBatch {
 
 class TestKeys {
  public:
-  explicit TestKeys(std::uint32_t replica_count);
+  explicit TestKeys(std::uint32_t replica_count,
+                    cluster::ClientAuth client_auth = cluster::ClientAuth::signature);
   // The authenticators refer to verifier_, so the keys stay where they were built.
   TestKeys(const TestKeys&) = delete;
   TestKeys& operator=(const TestKeys&) = delete;
@@ -48,9 +49,11 @@ class TestKeys {
   const replica::RequestAuthenticator& authenticator(ReplicaId replica) const { return *authenticators_[replica]; }
   net::DecodeContext decode_context() const;
 
-  // A client request signed by its client, as it travels inside a batch.
-  replica::ClientRequest client_request(ClientId client, std::uint64_t request_number,
-                                        std::string_view operation) const;
+  // A client request authenticated by its client (signed, or with a MAC vector in mac mode), as
+  // it travels inside a batch. In mac mode the entries of `bad_for` are wrong: what a faulty
+  // client sends to make replicas disagree about it.
+  replica::ClientRequest client_request(ClientId client, std::uint64_t request_number, std::string_view operation,
+                                        const std::vector<ReplicaId>& bad_for = {}) const;
   // The envelope replica `from` sends with `body`, signed with its key and encoded: the exact frame
   // on the wire.
   // `attachment` rides outside the signature (net/envelope.capnp): a PRE-PREPARE's batch.
@@ -63,6 +66,7 @@ class TestKeys {
   std::vector<crypto::Ed25519Signer> replica_signers_;
   std::vector<crypto::Ed25519Signer> client_signers_;
   crypto::Ed25519Verifier verifier_;
+  cluster::ClientAuth client_auth_;
   std::vector<std::unique_ptr<replica::RequestAuthenticator>> authenticators_;
 };
 
