@@ -51,7 +51,7 @@ struct ForwardedRequest {
 # Body of a checkpoint envelope (PBFT: signed, 2f+1 matching make it stable).
 struct Checkpoint {
   sequence @0 :UInt64;
-  stateDigest @1 :Data;  # SHA-256 of the checkpoint snapshot bytes (application + client table)
+  stateDigest @1 :Data;  # the checkpoint snapshot's digest (application + client table; replica/state_digest.h)
 }
 
 # A checkpoint snapshot: everything a replica's replicated state consists of at `sequence`.
@@ -71,12 +71,13 @@ struct ClientEntry {
 # State transfer. A checkpoint snapshot can be far larger than a frame (a key-value store of
 # 256 MiB), so it travels in chunks: the fetcher asks one peer for the bytes from `offset` on, the
 # peer answers with one chunk, the fetcher asks for the next offset. Both are signed like every
-# replica message; the snapshot itself is checked against `stateDigest` once whole.
+# replica message. The first chunk carries the digests of the snapshot's 1 MiB pieces, which
+# `stateDigest` covers (replica/state_digest.h), and every piece is checked as soon as it is whole.
 
 # Body of a state_request envelope.
 struct StateRequest {
   sequence @0 :UInt64;
-  stateDigest @1 :Data;  # SHA-256 of the whole snapshot: which snapshot at `sequence` is wanted
+  stateDigest @1 :Data;  # the snapshot's digest (replica/state_digest.h): which snapshot at `sequence` is wanted
   offset @2 :UInt64;     # first byte wanted
 }
 
@@ -87,4 +88,5 @@ struct StateChunk {
   totalBytes @2 :UInt64;  # size of the whole snapshot
   offset @3 :UInt64;
   data @4 :Data;
+  pieceDigests @5 :List(Data);  # at offset 0 only: SHA-256 of each 1 MiB piece, in order
 }

@@ -437,8 +437,9 @@ void Replica::reply(ClientId client, std::uint64_t request_number, const Bytes& 
 
 void Replica::take_checkpoint(Actions& out) {
   Bytes snapshot = encode_snapshot(last_executed_, application_->snapshot(), client_table_);
-  const crypto::Digest digest = crypto::sha256(snapshot);
-  snapshots_.add(last_executed_, std::move(snapshot), digest);
+  StateDigest state = digest_state(snapshot);
+  const crypto::Digest digest = state.digest;
+  snapshots_.add(last_executed_, std::move(snapshot), std::move(state));
   ++counters_.checkpoints_taken;
   if (parts_.observer) parts_.observer->on_checkpoint(options_.self, last_executed_, digest);
   if (fetcher_.active() && fetcher_.target().sequence == last_executed_ && fetcher_.target().state_digest == digest) {
@@ -452,10 +453,23 @@ void Replica::take_checkpoint(Actions& out) {
 
 void Replica::serve_state(const ValidatedStateRequest& validated) {
   const StateRequest& request = validated.request;
+  const auto reading = state_readings_.find(validated.sender);
+  const bool continues = reading != state_readings_.end() && reading->second.sequence == request.sequence &&
+                         reading->second.next_offset == request.offset;
+  // A newer snapshot is a new fetch, which a lagging replica needs at once (it chases checkpoints
+  // that become stable every K batches); starting over on the same one waits for a timeout.
+  const bool newer = reading == state_readings_.end() || request.sequence > reading->second.sequence;
+  if (!continues && !newer && now_ < reading->second.started_at + options_.state_transfer.timeout_ticks) {
+    return drop("state_request_too_soon");
+  }
   const SnapshotStore::Entry* entry = snapshots_.find(request.sequence);
   if (entry == nullptr || entry->digest != request.state_digest) return drop("state_request_unknown_snapshot");
-  std::optional<StateChunk> chunk = serve_state_chunk(request, entry->bytes, options_.state_transfer.chunk_bytes);
+  std::optional<StateChunk> chunk =
+      serve_state_chunk(request, entry->bytes, entry->pieces, options_.state_transfer.chunk_bytes);
   if (!chunk) return drop("state_request_offset_out_of_range");
+  StateReading& state = state_readings_[validated.sender];
+  if (!continues) state = StateReading{request.sequence, request.offset, now_};
+  state.next_offset = request.offset + chunk->data.size();
   ++counters_.state_chunks_served;
   send(Outgoing{validated.sender, net::MessageKind::state_chunk, encode_state_chunk(*chunk)});
 }
@@ -514,7 +528,9 @@ void Replica::restore_saved_snapshot(SavedSnapshot saved) {
   // The journal checked the bytes it saved; a snapshot it cannot restore means a bug or a disk
   // that lies, and going on without it would leave the core's records without their base.
   LOYAL_ASSERT(refused.empty(), "the saved snapshot cannot be restored: wipe the data directory to rejoin by state transfer");
-  snapshots_.add(saved.sequence, std::move(saved.bytes), saved.state_digest);
+  StateDigest state = digest_state(saved.bytes);
+  LOYAL_ASSERT(state.digest == saved.state_digest, "the saved snapshot is the one whose digest the journal kept");
+  snapshots_.add(saved.sequence, std::move(saved.bytes), std::move(state));
   saved_snapshot_ = saved.sequence;
   if (parts_.observer) parts_.observer->on_state_installed(options_.self, saved.sequence, saved.state_digest);
   Actions actions;
@@ -524,6 +540,7 @@ void Replica::restore_saved_snapshot(SavedSnapshot saved) {
 
 void Replica::install_state() {
   const StateFetch target = fetcher_.target();
+  StateDigest state = fetcher_.state_digest();
   Bytes snapshot = fetcher_.take_snapshot();
   const std::string_view refused = restore_application(snapshot, target.sequence);
   if (!refused.empty()) {
@@ -537,7 +554,7 @@ void Replica::install_state() {
   fetcher_.finish();
   // The installed snapshot is the new stable checkpoint: older ones will never be asked for.
   snapshots_.discard_below(target.sequence);
-  snapshots_.add(target.sequence, std::move(snapshot), target.state_digest);
+  snapshots_.add(target.sequence, std::move(snapshot), std::move(state));
   save_snapshot(target.sequence);
   ++counters_.state_transfers_completed;
   if (parts_.observer) parts_.observer->on_state_installed(options_.self, target.sequence, target.state_digest);

@@ -185,6 +185,10 @@ class Replica {
   void execute(const CommittedBatch& committed, Actions& follow_up);
   void reply(ClientId client, std::uint64_t request_number, const Bytes& result);
   void take_checkpoint(Actions& out);
+  // A peer reading a snapshot in order (each request where the last chunk it got ended), or
+  // starting on a newer snapshot, is served at once; starting over on the same (or an older) one
+  // waits for a state transfer timeout since its last start. So a peer that asks in a loop costs at
+  // most one snapshot per timeout or per new checkpoint, as a fetch does, not a chunk per request.
   void serve_state(const ValidatedStateRequest& validated);
   void on_state_chunk(const ValidatedStateChunk& validated);
   void start_state_fetch(StateFetch fetch);
@@ -211,6 +215,13 @@ class Replica {
   ClientTable client_table_;
   SnapshotStore snapshots_;
   StateFetcher fetcher_;
+  // serve_state's budget, per peer (at most n): where its reading stands, and when it began.
+  struct StateReading {
+    Sequence sequence = 0;
+    std::uint64_t next_offset = 0;
+    Tick started_at = 0;
+  };
+  std::map<ReplicaId, StateReading> state_readings_;
   Sequence last_executed_ = 0;
   Sequence saved_snapshot_ = 0;  // the newest snapshot on stable storage
   // Group commit (defer_journal_sync): appended records not yet synced, and every frame for a peer

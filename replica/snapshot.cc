@@ -49,8 +49,8 @@ std::variant<SnapshotContents, net::DecodeError> decode_snapshot(ByteView bytes,
       });
 }
 
-void SnapshotStore::add(Sequence sequence, Bytes bytes, const crypto::Digest& digest) {
-  snapshots_[sequence] = Entry{std::move(bytes), digest};
+void SnapshotStore::add(Sequence sequence, Bytes bytes, StateDigest state) {
+  snapshots_[sequence] = Entry{std::move(bytes), state.digest, std::move(state.pieces)};
 }
 
 void SnapshotStore::discard_below(Sequence sequence) { snapshots_.erase(snapshots_.begin(), snapshots_.lower_bound(sequence)); }

@@ -7,6 +7,7 @@
 #include <map>
 #include <variant>
 
+#include "replica/state_digest.h"
 #include "common/bytes.h"
 #include "crypto/digest.h"
 #include "net/decode_error.h"
@@ -33,9 +34,10 @@ class SnapshotStore {
   struct Entry {
     Bytes bytes;
     crypto::Digest digest;
+    std::vector<crypto::Digest> pieces;  // replica/state_digest.h: what a fetch's first chunk carries
   };
 
-  void add(Sequence sequence, Bytes bytes, const crypto::Digest& digest);
+  void add(Sequence sequence, Bytes bytes, StateDigest state);
   // Keeps `sequence` and newer.
   void discard_below(Sequence sequence);
   const Entry* find(Sequence sequence) const;

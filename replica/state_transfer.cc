@@ -39,6 +39,8 @@ Bytes encode_state_chunk(const StateChunk& chunk) {
   out.setTotalBytes(chunk.total_bytes);
   out.setOffset(chunk.offset);
   out.setData(as_data(chunk.data));
+  auto pieces = out.initPieceDigests(static_cast<unsigned>(chunk.piece_digests.size()));
+  for (unsigned i = 0; i < pieces.size(); ++i) pieces.set(i, as_data(chunk.piece_digests[i].view()));
   return net::message_to_frame(message);
 }
 
@@ -51,18 +53,34 @@ std::variant<StateChunk, net::DecodeError> decode_state_chunk(ByteView body, con
         const std::uint64_t offset = in.getOffset();
         if (!digest || data.size() == 0 || data.size() > kMaxStateChunkBytes) return net::DecodeError::malformed;
         if (offset > total || data.size() > total - offset) return net::DecodeError::malformed;
-        return StateChunk{in.getSequence(), *digest, total, offset, Bytes(data.begin(), data.end())};
+        // Checked before anything is reserved: the count is the sender's.
+        const auto piece_list = in.getPieceDigests();
+        if (piece_list.size() != (offset == 0 ? state_piece_count(total) : 0)) return net::DecodeError::malformed;
+        std::vector<crypto::Digest> pieces;
+        pieces.reserve(piece_list.size());
+        for (const capnp::Data::Reader piece : piece_list) {
+          const std::optional<crypto::Digest> read = read_digest(piece);
+          if (!read) return net::DecodeError::malformed;
+          pieces.push_back(*read);
+        }
+        return StateChunk{in.getSequence(), *digest, total, offset, Bytes(data.begin(), data.end()), std::move(pieces)};
       });
 }
 
-std::optional<StateChunk> serve_state_chunk(const StateRequest& request, ByteView snapshot, std::size_t chunk_bytes) {
+std::optional<StateChunk> serve_state_chunk(const StateRequest& request, ByteView snapshot,
+                                            const std::vector<crypto::Digest>& pieces, std::size_t chunk_bytes) {
   LOYAL_ASSERT(chunk_bytes > 0 && chunk_bytes <= kMaxStateChunkBytes, "chunk size within the wire limit");
+  LOYAL_ASSERT(pieces.size() == state_piece_count(snapshot.size()), "one digest per piece of the snapshot");
   if (request.offset >= snapshot.size()) return std::nullopt;
   const std::size_t begin = static_cast<std::size_t>(request.offset);
   const std::size_t size = std::min(chunk_bytes, snapshot.size() - begin);
-  return StateChunk{request.sequence, request.state_digest, snapshot.size(), request.offset,
+  return StateChunk{request.sequence,
+                    request.state_digest,
+                    snapshot.size(),
+                    request.offset,
                     Bytes(snapshot.begin() + static_cast<std::ptrdiff_t>(begin),
-                          snapshot.begin() + static_cast<std::ptrdiff_t>(begin + size))};
+                          snapshot.begin() + static_cast<std::ptrdiff_t>(begin + size)),
+                    begin == 0 ? pieces : std::vector<crypto::Digest>{}};
 }
 
 // ---- fetching -------------------------------------------------------------------------------
@@ -87,6 +105,8 @@ std::optional<std::string_view> StateFetcher::start(StateFetch fetch, std::vecto
   target_ = std::move(fetch);
   source_index_ = 0;
   total_bytes_.reset();
+  pieces_.clear();
+  pieces_checked_ = 0;
   received_.clear();
   complete_ = false;
   ticks_without_progress_ = 0;
@@ -98,6 +118,8 @@ std::optional<std::string_view> StateFetcher::start(StateFetch fetch, std::vecto
 void StateFetcher::cancel() {
   target_.reset();
   total_bytes_.reset();
+  pieces_.clear();
+  pieces_checked_ = 0;
   received_ = Bytes();
   complete_ = false;
 }
@@ -122,17 +144,27 @@ StateFetcher::Outcome StateFetcher::on_chunk(const ValidatedStateChunk& validate
     next_source_from_scratch(out);
     return {Progress::source_failed, "state_chunk_total_changed"};
   }
+  if (chunk.offset == 0) {
+    // The pieces' digests, before any byte is kept: they must make the certified digest.
+    if (state_digest_from_pieces(chunk.total_bytes, chunk.piece_digests) != target_->state_digest) {
+      next_source_from_scratch(out);
+      return {Progress::source_failed, "state_chunk_bad_piece_digests"};
+    }
+    pieces_ = chunk.piece_digests;
+    pieces_checked_ = 0;
+  }
   total_bytes_ = chunk.total_bytes;
   received_.insert(received_.end(), chunk.data.begin(), chunk.data.end());
   ticks_without_progress_ = 0;
+  if (!check_whole_pieces()) {
+    next_source_from_scratch(out);
+    return {Progress::bad_snapshot, "state_snapshot_piece_mismatch"};
+  }
   if (received_.size() < *total_bytes_) {
     request_next(out);
     return {Progress::requested_more, {}};
   }
-  if (crypto::sha256(received_) != target_->state_digest) {
-    next_source_from_scratch(out);
-    return {Progress::bad_snapshot, "state_snapshot_digest_mismatch"};
-  }
+  LOYAL_ASSERT(pieces_checked_ == pieces_.size(), "a whole snapshot is checked piece by piece");
   complete_ = true;
   return {Progress::complete, {}};
 }
@@ -145,6 +177,22 @@ bool StateFetcher::on_tick(std::vector<Outgoing>& out) {
   source_index_ = (source_index_ + 1) % target_->sources.size();
   request_next(out);
   return true;
+}
+
+bool StateFetcher::check_whole_pieces() {
+  while (pieces_checked_ < pieces_.size()) {
+    const std::size_t begin = pieces_checked_ * kStatePieceBytes;
+    const std::size_t end = std::min<std::size_t>(begin + kStatePieceBytes, static_cast<std::size_t>(*total_bytes_));
+    if (received_.size() < end) return true;
+    if (crypto::sha256(ByteView(received_).subspan(begin, end - begin)) != pieces_[pieces_checked_]) return false;
+    ++pieces_checked_;
+  }
+  return true;
+}
+
+StateDigest StateFetcher::state_digest() const {
+  LOYAL_ASSERT(target_ && complete_, "state_digest() only after a complete fetch");
+  return StateDigest{target_->state_digest, pieces_};
 }
 
 Bytes StateFetcher::take_snapshot() {
@@ -170,6 +218,8 @@ void StateFetcher::request_next(std::vector<Outgoing>& out) {
 void StateFetcher::next_source_from_scratch(std::vector<Outgoing>& out) {
   source_index_ = (source_index_ + 1) % target_->sources.size();
   total_bytes_.reset();
+  pieces_.clear();
+  pieces_checked_ = 0;
   received_ = Bytes();
   complete_ = false;
   ticks_without_progress_ = 0;

@@ -33,6 +33,7 @@
 #include "net/decode_error.h"
 #include "net/limits.h"
 #include "replica/protocol.h"
+#include "replica/state_digest.h"
 #include "replica/types.h"
 
 namespace loyal::replica {
@@ -73,6 +74,7 @@ struct StateChunk {
   std::uint64_t total_bytes = 0;
   std::uint64_t offset = 0;
   Bytes data;
+  std::vector<crypto::Digest> piece_digests;  // at offset 0 only: one per piece (replica/state_digest.h)
   friend bool operator==(const StateChunk&, const StateChunk&) = default;
 };
 
@@ -80,12 +82,15 @@ Bytes encode_state_request(const StateRequest& request);
 std::variant<StateRequest, net::DecodeError> decode_state_request(ByteView body, const net::DecodeLimits& limits);
 Bytes encode_state_chunk(const StateChunk& chunk);
 // Structure and ranges: the digest is whole, data is at most kMaxStateChunkBytes and non-empty,
-// and offset + data fits in total_bytes without overflow.
+// offset + data fits in total_bytes without overflow, and the piece digests are there exactly at
+// offset 0, one per piece of total_bytes.
 std::variant<StateChunk, net::DecodeError> decode_state_chunk(ByteView body, const net::DecodeLimits& limits);
 
-// The chunk a replica holding `snapshot` sends for `request` (whose sequence and digest match the
-// snapshot), or nullopt when the offset is not inside it. At most `chunk_bytes` of data.
-std::optional<StateChunk> serve_state_chunk(const StateRequest& request, ByteView snapshot, std::size_t chunk_bytes);
+// The chunk a replica holding `snapshot` (with the digests of its pieces) sends for `request` (whose
+// sequence and digest match the snapshot), or nullopt when the offset is not inside it. At most
+// `chunk_bytes` of data; the piece digests ride with the chunk at offset 0.
+std::optional<StateChunk> serve_state_chunk(const StateRequest& request, ByteView snapshot,
+                                            const std::vector<crypto::Digest>& pieces, std::size_t chunk_bytes);
 
 // A chunk or request after the envelope signature and decoding checked it.
 struct ValidatedStateRequest {
@@ -121,16 +126,19 @@ class StateFetcher {
   void cancel();
 
   // A chunk from a peer. On requested_more the next request is in `out`; on source_failed and
-  // bad_snapshot the first request to the next source is. On complete, take the snapshot with
-  // take_snapshot() (it matches target().state_digest) and then call finish() or reject_source().
+  // bad_snapshot the first request to the next source is. The first chunk's piece digests must
+  // make target().state_digest, and each piece is checked as soon as it is whole: a source that
+  // lies is replaced after at most one piece. On complete, take the snapshot with take_snapshot()
+  // (it matches target().state_digest) and then call finish() or reject_source().
   Outcome on_chunk(const ValidatedStateChunk& chunk, std::vector<Outgoing>& out);
   // Counts a tick; after timeout_ticks without a useful chunk, asks the next source for the same
-  // offset (the bytes so far are checked against the digest at the end, whoever sent them).
+  // offset (the bytes so far are checked piece by piece, whoever sent them).
   // Returns whether it timed out.
   bool on_tick(std::vector<Outgoing>& out);
 
-  // Precondition: on_chunk() just returned complete.
+  // Precondition: on_chunk() just returned complete. The snapshot, and its digest with the pieces'.
   Bytes take_snapshot();
+  StateDigest state_digest() const;
   // The snapshot taken was installed: the fetch is over.
   void finish();
   // The snapshot taken matched the digest but could not be installed: start over at the next source.
@@ -139,12 +147,16 @@ class StateFetcher {
  private:
   void request_next(std::vector<Outgoing>& out);
   void next_source_from_scratch(std::vector<Outgoing>& out);
+  // Checks every piece that received_ now holds whole; false at the first that does not match.
+  bool check_whole_pieces();
 
   ReplicaId self_;
   StateTransferOptions options_;
   std::optional<StateFetch> target_;
   std::size_t source_index_ = 0;  // into target_->sources (self removed)
   std::optional<std::uint64_t> total_bytes_;  // as announced by the first chunk of this attempt
+  std::vector<crypto::Digest> pieces_;        // from that chunk, checked against the target digest
+  std::size_t pieces_checked_ = 0;            // pieces of received_ found to match
   Bytes received_;
   bool complete_ = false;
   Tick ticks_without_progress_ = 0;

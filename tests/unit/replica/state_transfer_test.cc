@@ -64,6 +64,14 @@ class ScriptedProtocol final : public Protocol {
   Sequence last_committed_ = 0;
 };
 
+// A chunk as a source sends it: at offset 0 with a digest per piece of `total` (placeholders
+// here: what the fetcher checks them against is the point of other tests).
+StateChunk chunk_of(Sequence sequence, const crypto::Digest& digest, std::uint64_t total, std::uint64_t offset,
+                    Bytes data) {
+  std::vector<crypto::Digest> pieces(offset == 0 ? state_piece_count(total) : 0);
+  return StateChunk{sequence, digest, total, offset, std::move(data), std::move(pieces)};
+}
+
 using testing_doubles::NoJournal;
 using testing_doubles::RecordingOutbox;
 using testing_doubles::Sent;
@@ -290,7 +298,7 @@ TEST_F(StateTransferTest, ASnapshotAboveTheConfiguredMaximumIsRefused) {
   EXPECT_EQ(replica(2).last_executed(), 0u);
 }
 
-TEST_F(StateTransferTest, ALyingSourceIsDetectedByTheDigestAndTheNextSourceServes) {
+TEST_F(StateTransferTest, ALyingSourceIsDetectedByTheDigestsAndTheNextSourceServes) {
   start(/*liar=*/0);
   execute_workload(8, {0, 1});
   ASSERT_EQ(replica(0).snapshots().find(8)->digest, replica(1).snapshots().find(8)->digest);
@@ -299,7 +307,7 @@ TEST_F(StateTransferTest, ALyingSourceIsDetectedByTheDigestAndTheNextSourceServe
   pump();
 
   EXPECT_EQ(replica(2).counters().bad_snapshots, 1u);
-  EXPECT_EQ(dropped(2, "state_snapshot_digest_mismatch"), 1u);
+  EXPECT_EQ(dropped(2, "state_snapshot_piece_mismatch"), 1u);
   EXPECT_GT(replica(0).counters().state_chunks_served, 0u);
   EXPECT_GT(replica(1).counters().state_chunks_served, 0u);
   EXPECT_EQ(replica(2).counters().state_transfers_completed, 1u);
@@ -345,6 +353,24 @@ TEST_F(StateTransferTest, RequestsForUnknownSnapshotsOrOffsetsAreIgnored) {
   EXPECT_EQ(replica(0).counters().state_chunks_served, 1u);
 }
 
+// Issue 12, item 7: each small request was answered with a chunk, unthrottled, so a peer asking in
+// a loop got a chunk per request. Now a peer reading in order is served at once, and any other
+// request starts a new reading at most once per timeout: a loop costs one chunk, not one per request.
+TEST_F(StateTransferTest, ARequestLoopGetsOneChunkPerTimeoutNotOnePerRequest) {
+  start();
+  execute_workload(4, {0});
+  const crypto::Digest digest = replica(0).snapshots().find(4)->digest;
+  const auto ask_at = [&](std::uint64_t offset) {
+    replica(0).on_frame(signed_frame(1, net::MessageKind::state_request, encode_state_request({4, digest, offset})));
+  };
+  for (int i = 0; i < 10; ++i) ask_at(0);
+  EXPECT_EQ(replica(0).counters().state_chunks_served, 1u);
+  EXPECT_EQ(dropped(0, "state_request_too_soon"), 9u);
+  for (Tick t = 0; t < kTimeoutTicks; ++t) replica(0).on_tick();
+  ask_at(0);
+  EXPECT_EQ(replica(0).counters().state_chunks_served, 2u) << "a fetch that starts over is served again after a timeout";
+}
+
 TEST_F(StateTransferTest, ExactlyOnceSurvivesStateTransfer) {
   start();
   execute_workload(4, {0});
@@ -382,25 +408,25 @@ TEST_F(StateTransferTest, GarbageAndMismatchedChunksAreDroppedWithReasons) {
   const crypto::Digest digest = fetch.state_digest;
 
   replica(2).on_frame(signed_frame(0, net::MessageKind::state_chunk, to_bytes("not capnp, 16 b!")));
-  replica(2).on_frame(signed_frame(0, net::MessageKind::state_chunk, encode_state_chunk({4, digest, 100, 0, {}})));
-  replica(2).on_frame(signed_frame(0, net::MessageKind::state_chunk, encode_state_chunk({4, digest, 10, 8, Bytes(4)})));
+  replica(2).on_frame(signed_frame(0, net::MessageKind::state_chunk, encode_state_chunk(chunk_of(4, digest, 100, 0, {}))));
+  replica(2).on_frame(signed_frame(0, net::MessageKind::state_chunk, encode_state_chunk(chunk_of(4, digest, 10, 8, Bytes(4)))));
   EXPECT_EQ(dropped(2, "malformed_state_chunk"), 3u) << "undecodable, empty, beyond its total";
-  replica(2).on_frame(signed_frame(0, net::MessageKind::state_chunk, encode_state_chunk({4, digest, 100, 0, Bytes(8)})));
+  replica(2).on_frame(signed_frame(0, net::MessageKind::state_chunk, encode_state_chunk(chunk_of(4, digest, 100, 0, Bytes(8)))));
   EXPECT_EQ(dropped(2, "state_chunk_unexpected"), 1u) << "no fetch in progress";
 
   ask(2, fetch);
   replica(2).on_tick();
   nodes_[2]->outbox.sent.clear();  // the request to replica 0 is lost
-  replica(2).on_frame(signed_frame(1, net::MessageKind::state_chunk, encode_state_chunk({4, digest, 100, 0, Bytes(8)})));
+  replica(2).on_frame(signed_frame(1, net::MessageKind::state_chunk, encode_state_chunk(chunk_of(4, digest, 100, 0, Bytes(8)))));
   EXPECT_EQ(dropped(2, "state_chunk_not_from_source"), 1u);
-  replica(2).on_frame(signed_frame(0, net::MessageKind::state_chunk, encode_state_chunk({8, digest, 100, 0, Bytes(8)})));
+  replica(2).on_frame(signed_frame(0, net::MessageKind::state_chunk, encode_state_chunk(chunk_of(8, digest, 100, 0, Bytes(8)))));
   EXPECT_EQ(dropped(2, "state_chunk_for_other_snapshot"), 1u);
-  replica(2).on_frame(signed_frame(0, net::MessageKind::state_chunk, encode_state_chunk({4, digest, 100, 50, Bytes(8)})));
+  replica(2).on_frame(signed_frame(0, net::MessageKind::state_chunk, encode_state_chunk(chunk_of(4, digest, 100, 50, Bytes(8)))));
   EXPECT_EQ(dropped(2, "state_chunk_out_of_order"), 1u);
-  replica(2).on_frame(signed_frame(0, net::MessageKind::state_chunk, encode_state_chunk({4, digest, 100, 0, Bytes(8)}),
+  replica(2).on_frame(signed_frame(0, net::MessageKind::state_chunk, encode_state_chunk(chunk_of(4, digest, 100, 0, Bytes(8))),
                                    /*signer=*/1));
   EXPECT_EQ(dropped(2, "bad_replica_signature"), 1u);
-  replica(2).on_frame(signed_frame(0, net::MessageKind::state_chunk, encode_state_chunk({4, digest, 2 << 20, 0, Bytes(8)})));
+  replica(2).on_frame(signed_frame(0, net::MessageKind::state_chunk, encode_state_chunk(chunk_of(4, digest, 2 << 20, 0, Bytes(8)))));
   EXPECT_EQ(dropped(2, "state_chunk_snapshot_too_large"), 1u) << "beyond max_snapshot_bytes";
   EXPECT_TRUE(replica(2).fetching_state());
   EXPECT_EQ(replica(2).last_executed(), 0u);
@@ -477,12 +503,14 @@ TEST_F(StateTransferTest, ASnapshotThatMatchesItsDigestButCannotBeInstalledCount
       {16, to_bytes("sixteen bytes!!!"), "state_snapshot_malformed"},
   };
   for (const Refused& bad : refused) {
-    const crypto::Digest digest = crypto::sha256(bad.snapshot);
+    const StateDigest state = digest_state(bad.snapshot);
+    const crypto::Digest& digest = state.digest;
     ask(2, StateFetch{bad.fetched, digest, {0, 1}});
     replica(2).on_tick();
     nodes_[2]->outbox.sent.clear();
     replica(2).on_frame(signed_frame(0, net::MessageKind::state_chunk,
-                                     encode_state_chunk({bad.fetched, digest, bad.snapshot.size(), 0, bad.snapshot})));
+                                     encode_state_chunk({bad.fetched, digest, bad.snapshot.size(), 0, bad.snapshot,
+                                                         state.pieces})));
     EXPECT_EQ(dropped(2, bad.reason), 1u) << bad.reason;
     ASSERT_EQ(nodes_[2]->outbox.sent.size(), 1u);
     EXPECT_EQ(nodes_[2]->outbox.sent[0].to, NodeId::replica(1)) << "the next source is asked";
@@ -507,22 +535,37 @@ TEST_F(StateTransferTest, ASnapshotThatMatchesItsDigestButCannotBeInstalledCount
 TEST(StateTransferMessages, RoundTripAndRangeChecks) {
   const StateRequest request{7, crypto::sha256(as_bytes("s")), 1234};
   EXPECT_EQ(std::get<StateRequest>(decode_state_request(encode_state_request(request), {})), request);
-  const StateChunk chunk{7, crypto::sha256(as_bytes("s")), 10, 4, to_bytes("abcdef")};
+  const StateChunk chunk{7, crypto::sha256(as_bytes("s")), 10, 4, to_bytes("abcdef"), {}};
   EXPECT_EQ(std::get<StateChunk>(decode_state_chunk(encode_state_chunk(chunk), {})), chunk);
-  const StateChunk overflowing{7, crypto::sha256(as_bytes("s")), 10, ~std::uint64_t{0} - 2, to_bytes("abcdef")};
+  const StateChunk first = chunk_of(7, crypto::sha256(as_bytes("s")), 3 << 20, 0, to_bytes("abcdef"));
+  EXPECT_EQ(first.piece_digests.size(), 3u);
+  EXPECT_EQ(std::get<StateChunk>(decode_state_chunk(encode_state_chunk(first), {})), first);
+  StateChunk missing_piece = first;
+  missing_piece.piece_digests.pop_back();
+  EXPECT_TRUE(std::holds_alternative<net::DecodeError>(decode_state_chunk(encode_state_chunk(missing_piece), {})))
+      << "one digest per piece, exactly";
+  StateChunk later_with_pieces = chunk;
+  later_with_pieces.piece_digests.push_back(crypto::sha256(as_bytes("p")));
+  EXPECT_TRUE(std::holds_alternative<net::DecodeError>(decode_state_chunk(encode_state_chunk(later_with_pieces), {})))
+      << "the piece digests ride only with the first chunk";
+  const StateChunk overflowing{7, crypto::sha256(as_bytes("s")), 10, ~std::uint64_t{0} - 2, to_bytes("abcdef"), {}};
   EXPECT_TRUE(std::holds_alternative<net::DecodeError>(decode_state_chunk(encode_state_chunk(overflowing), {})));
 }
 
 TEST(StateTransferMessages, ServingIsOneBoundedChunk) {
   const Bytes snapshot(100, 0x11);
-  const StateRequest request{3, crypto::sha256(snapshot), 90};
-  const std::optional<StateChunk> chunk = serve_state_chunk(request, snapshot, 32);
+  const StateDigest state = digest_state(snapshot);
+  const StateRequest request{3, state.digest, 90};
+  const std::optional<StateChunk> chunk = serve_state_chunk(request, snapshot, state.pieces, 32);
   ASSERT_TRUE(chunk);
   EXPECT_EQ(chunk->offset, 90u);
   EXPECT_EQ(chunk->total_bytes, 100u);
   EXPECT_EQ(chunk->data.size(), 10u);
-  EXPECT_EQ(serve_state_chunk({3, request.state_digest, 0}, snapshot, 32)->data.size(), 32u);
-  EXPECT_FALSE(serve_state_chunk({3, request.state_digest, 100}, snapshot, 32));
+  EXPECT_TRUE(chunk->piece_digests.empty());
+  const std::optional<StateChunk> first = serve_state_chunk({3, request.state_digest, 0}, snapshot, state.pieces, 32);
+  EXPECT_EQ(first->data.size(), 32u);
+  EXPECT_EQ(first->piece_digests, state.pieces);
+  EXPECT_FALSE(serve_state_chunk({3, request.state_digest, 100}, snapshot, state.pieces, 32));
 }
 
 TEST(StateFetcherTest, NeverAsksItselfAndRotatesSources) {
@@ -543,14 +586,61 @@ TEST(StateFetcherTest, NeverAsksItselfAndRotatesSources) {
   EXPECT_EQ(out.back().to, 2u) << "round and round";
 }
 
+// Issue 12, item 7: the fetch checked the digest only once the whole snapshot had arrived, so a
+// lying source made a replica download up to max_snapshot_bytes first. Now each 1 MiB piece is
+// checked as soon as it is whole: a source that alters the first byte of a 3 MiB snapshot is
+// replaced after 1 MiB, and one that sends wrong piece digests after its first chunk.
+TEST(StateFetcherTest, ALyingSourceIsReplacedAfterOnePieceNotTheWholeSnapshot) {
+  Bytes snapshot(3 * kStatePieceBytes);
+  for (std::size_t i = 0; i < snapshot.size(); ++i) snapshot[i] = static_cast<std::uint8_t>(i * 7 + i / 4096);
+  const StateDigest state = digest_state(snapshot);
+  constexpr std::size_t kChunk = 256 * 1024;
+  StateFetcher fetcher(0, StateTransferOptions{.chunk_bytes = kChunk, .max_snapshot_bytes = 4 * kStatePieceBytes,
+                                               .timeout_ticks = 5});
+  std::vector<Outgoing> out;
+  ASSERT_FALSE(fetcher.start(StateFetch{4, state.digest, {1, 2, 3}}, out));
+  const auto chunk_at = [&](std::uint64_t offset) {
+    return *serve_state_chunk({4, state.digest, offset}, snapshot, state.pieces, kChunk);
+  };
+
+  // Source 1 alters a byte of the first chunk.
+  std::uint64_t offset = 0;
+  StateFetcher::Outcome outcome;
+  std::size_t chunks_taken = 0;
+  do {
+    StateChunk chunk = chunk_at(offset);
+    if (offset == 0) chunk.data[0] ^= 0x01;
+    outcome = fetcher.on_chunk({1, chunk}, out);
+    offset += kChunk;
+    ++chunks_taken;
+  } while (outcome.progress == StateFetcher::Progress::requested_more);
+  EXPECT_EQ(outcome.progress, StateFetcher::Progress::bad_snapshot);
+  EXPECT_EQ(outcome.reason, "state_snapshot_piece_mismatch");
+  EXPECT_EQ(chunks_taken * kChunk, kStatePieceBytes) << "one piece, not 3 MiB";
+
+  // Source 2 sends piece digests that do not make the certified digest.
+  StateChunk lying = chunk_at(0);
+  lying.piece_digests[2].bytes[0] ^= 0x01;
+  outcome = fetcher.on_chunk({2, lying}, out);
+  EXPECT_EQ(outcome.progress, StateFetcher::Progress::source_failed);
+  EXPECT_EQ(outcome.reason, "state_chunk_bad_piece_digests");
+
+  // Source 3 is honest.
+  for (offset = 0; offset < snapshot.size(); offset += kChunk) outcome = fetcher.on_chunk({3, chunk_at(offset)}, out);
+  EXPECT_EQ(outcome.progress, StateFetcher::Progress::complete);
+  EXPECT_EQ(fetcher.state_digest().pieces, state.pieces);
+  EXPECT_EQ(fetcher.take_snapshot(), snapshot);
+}
+
 TEST(StateFetcherTest, ResumesAtTheSameOffsetWithTheNextSourceAfterATimeout) {
   const Bytes snapshot = to_bytes("0123456789");
-  const crypto::Digest digest = crypto::sha256(snapshot);
+  const StateDigest state = digest_state(snapshot);
+  const crypto::Digest digest = state.digest;
   StateFetcher fetcher(0, StateTransferOptions{.chunk_bytes = 4, .max_snapshot_bytes = 64, .timeout_ticks = 1});
   std::vector<Outgoing> out;
   ASSERT_FALSE(fetcher.start(StateFetch{4, digest, {1, 2}}, out));
   const auto chunk_at = [&](std::uint64_t offset) {
-    return *serve_state_chunk({4, digest, offset}, snapshot, 4);
+    return *serve_state_chunk({4, digest, offset}, snapshot, state.pieces, 4);
   };
   EXPECT_EQ(fetcher.on_chunk({1, chunk_at(0)}, out).progress, StateFetcher::Progress::requested_more);
   out.clear();
