@@ -271,6 +271,13 @@ class PbftCore final : public replica::Protocol {
   std::map<ReplicaId, replica::Tick> new_view_resent_at_;
   // When the stable checkpoint's proof was last sent to each replica found behind it (at most n).
   std::map<ReplicaId, replica::Tick> stable_proof_sent_at_;
+  // Batch replies sent to each replica in the current retransmission period (at most n entries).
+  struct BatchReplyBudget {
+    replica::Tick period_start = 0;
+    std::uint32_t sent = 0;
+  };
+  static constexpr std::uint32_t kBatchRepliesPerPeriod = 4;
+  std::map<ReplicaId, BatchReplyBudget> batch_reply_budgets_;
   std::map<Sequence, Bytes> own_checkpoint_frames_;  // signed own CHECKPOINTs at or above h
   Equivocations equivocations_;
   Sequence low_watermark_ = 0;     // h: the last stable checkpoint

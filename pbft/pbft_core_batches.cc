@@ -39,8 +39,17 @@ void PbftCore::on_batch_request(const BatchRequestMessage& message, replica::Act
   Slot& slot = it->second;
   std::optional<Bytes> batch = held_batch(slot, request.batch_digest);
   if (!batch) return ignore(reason::kBatchNotHeld);
-  // Up to a whole batch per answer: at most one per asker and slot per retransmission period.
-  if (!once_per_period(slot.batch_sent_at, message.sender())) return ignore(reason::kBatchRequestTooSoon);
+  // Up to a whole batch (2 MiB) per answer: at most one per asker and slot, and
+  // kBatchRepliesPerPeriod per asker in all, per retransmission period. A correct new primary
+  // lacks few batches (it accepted most PRE-PREPAREs of the old view itself); a faulty asker
+  // naming every slot of the window gets no more than that.
+  BatchReplyBudget& budget = batch_reply_budgets_[message.sender()];
+  if (now_ >= budget.period_start + options_.retransmit_ticks) budget = BatchReplyBudget{now_, 0};
+  if (budget.sent >= kBatchRepliesPerPeriod || answered_within_period(slot.batch_sent_at, message.sender())) {
+    return ignore(reason::kBatchRequestTooSoon);
+  }
+  ++budget.sent;
+  slot.batch_sent_at.insert_or_assign(message.sender(), now_);
   Bytes body = encode_batch_reply({request.sequence, request.batch_digest});
   Bytes frame = sign(net::MessageKind::pbft_batch_reply, body);
   out.send.push_back(replica::Outgoing{message.sender(), net::MessageKind::pbft_batch_reply, std::move(body),

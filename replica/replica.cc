@@ -529,7 +529,9 @@ void Replica::restore_saved_snapshot(SavedSnapshot saved) {
   // that lies, and going on without it would leave the core's records without their base.
   LOYAL_ASSERT(refused.empty(), "the saved snapshot cannot be restored: wipe the data directory to rejoin by state transfer");
   StateDigest state = digest_state(saved.bytes);
-  LOYAL_ASSERT(state.digest == saved.state_digest, "the saved snapshot is the one whose digest the journal kept");
+  LOYAL_ASSERT(state.digest == saved.state_digest,
+               "the saved snapshot does not match the digest its journal kept (a data directory from an older loyal, "
+               "or a disk that lies): wipe the data directory to rejoin by state transfer");
   snapshots_.add(saved.sequence, std::move(saved.bytes), std::move(state));
   saved_snapshot_ = saved.sequence;
   if (parts_.observer) parts_.observer->on_state_installed(options_.self, saved.sequence, saved.state_digest);
