@@ -24,9 +24,12 @@
 //  - a SlotRecord (view, sequence number, batch, the primary's signed PRE-PREPARE, this replica's
 //    own signed PREPARE) before this replica's PREPARE (or, as primary, its PRE-PREPARE) for it,
 //    and again with the prepared certificate's PREPAREs (its own among them) before its COMMIT;
-//  - a SlotRecord (view, sequence number, batch, no vote) for every PRE-PREPARE a NEW-VIEW
-//    re-issues, at backups too: restarted before the new primary's PRE-PREPARE arrives, a backup
-//    still accepts only the batch the NEW-VIEW named there;
+//  - a SlotRecord (view, sequence number, digest, the batch if held, no vote) for every PRE-PREPARE
+//    a NEW-VIEW re-issues, at backups too: restarted before the new primary's PRE-PREPARE arrives,
+//    a backup still accepts only the batch the NEW-VIEW named there; again once a batch it lacked
+//    arrives (on the primary with its signed PRE-PREPARE, before that leaves);
+//  - a SlotRecord (no vote) for a PRE-PREPARE it holds to without voting for it (a request whose
+//    MAC entry fails here: it prepares only on 2f other backups' PREPAREs);
 //  - a ViewRecord before its VIEW-CHANGE (changing) and when it installs a NEW-VIEW (active);
 //  - a StableRecord with the checkpoint proof when a checkpoint becomes stable, with the view
 //    restated, after which records older than the window's slots may be discarded.
@@ -46,6 +49,14 @@
 // view change is under way status().leader is nullopt, normal-case messages are ignored and
 // this replica re-sends its VIEW-CHANGE every retransmit_ticks; the new primary answers a
 // VIEW-CHANGE for the view it already installed with its NEW-VIEW.
+//
+// Batches (pbft_core_batches.cc): a PRE-PREPARE signs (view, sequence number, digest) and carries
+// its batch as the envelope's attachment (Outgoing::attachment), so the signed PRE-PREPARE that a
+// slot keeps and a certificate carries is digest-sized. A NEW-VIEW names batches by digest only:
+// a new primary that does not hold one asks every replica for it (pbft_batch_request) and sends its
+// PRE-PREPARE once a reply with that digest arrives; a replica whose slot committed before the
+// batch reached it asks the same way, and execution waits for it. A correct replica votes only for
+// a batch it holds and keeps it in its journal, so f+1 correct replicas can answer.
 //
 // Signed frames: this replica signs its own PRE-PREPAREs, PREPAREs, COMMITs, CHECKPOINTs,
 // VIEW-CHANGEs and NEW-VIEWs when it decides to send them, and keeps the frames: its certificates
