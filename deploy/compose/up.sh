@@ -79,6 +79,12 @@ mode_of() {  # the Byzantine mode of replica $1, if any
     echo "    volumes: [\"./cluster:/cluster:ro\", \"replica-$i-data:/data\"]"
     echo "    restart: unless-stopped"
     echo "    stop_grace_period: 10s"
+    # Healthy while the replica accepts connections on its port (the process is up and bound).
+    echo "    healthcheck:"
+    echo "      test: [\"CMD\", \"bash\", \"-c\", \"exec 3<>/dev/tcp/127.0.0.1/$((7100 + i))\"]"
+    echo "      interval: 5s"
+    echo "      timeout: 2s"
+    echo "      retries: 3"
   done
   echo "  client:"
   echo "    image: $image"
