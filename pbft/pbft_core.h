@@ -207,6 +207,9 @@ class PbftCore final : public replica::Protocol {
   static std::optional<Bytes> held_batch(const Slot& slot, const crypto::Digest& digest);
   // Asks every replica for `slot`'s missing batch, at most once per retransmission period.
   void request_batch(Sequence sequence, Slot& slot, replica::Actions& out);
+  // Persists `slot` of the current view; as its primary, with the batch at hand and the
+  // PRE-PREPARE not sent yet, signs that first and sends it after (a re-issued or fetched slot).
+  void record_and_issue(Sequence sequence, Slot& slot, replica::Actions& out);
   // Slots waiting for a batch this replica must send (as the primary of a re-issued slot) or
   // execute: signs and sends what can go now, asks for the rest.
   void complete_waiting_slots(replica::Actions& out);

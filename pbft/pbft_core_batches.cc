@@ -66,11 +66,7 @@ void PbftCore::on_batch_reply(const BatchReplyMessage& message, replica::Actions
   Slot& slot = it->second;
   slot.pre_prepare->batch = message.batch();
   slot.batch_requested_at.reset();
-  const bool send_now = view_active_ && slot.pre_prepare->view == view_ && options_.self == primary();
-  if (send_now) sign_pre_prepare(reply.sequence, slot);
-  // The record holds the batch (and, on the primary, its PRE-PREPARE) before that leaves.
-  persist_slot(reply.sequence, slot, out);
-  if (send_now) broadcast_pre_prepare(replica::Outgoing::kAllReplicas, reply.sequence, *slot.pre_prepare, out);
+  record_and_issue(reply.sequence, slot, out);
   make_progress(reply.sequence, slot, out);
   execute_in_order(out);
 }
@@ -86,10 +82,17 @@ void PbftCore::complete_waiting_slots(replica::Actions& out) {
       continue;
     }
     // The batch came back from the journal without a signed PRE-PREPARE: a restart in between.
-    sign_pre_prepare(sequence, slot);
-    persist_slot(sequence, slot, out);
-    broadcast_pre_prepare(replica::Outgoing::kAllReplicas, sequence, *slot.pre_prepare, out);
+    record_and_issue(sequence, slot, out);
   }
+}
+
+void PbftCore::record_and_issue(Sequence sequence, Slot& slot, replica::Actions& out) {
+  const bool issue = view_active_ && slot.pre_prepare->view == view_ && options_.self == primary() &&
+                     !slot.sent_pre_prepare && slot.pre_prepare->batch.has_value();
+  if (issue) sign_pre_prepare(sequence, slot);
+  // The record holds the batch (and, on the primary, its signed PRE-PREPARE) before that leaves.
+  persist_slot(sequence, slot, out);
+  if (issue) broadcast_pre_prepare(replica::Outgoing::kAllReplicas, sequence, *slot.pre_prepare, out);
 }
 
 }  // namespace loyal::pbft

@@ -231,17 +231,12 @@ void PbftCore::install_view(View view, const NewViewPlan& plan, replica::Actions
     for (auto it = slot.commits.begin(); it != slot.commits.end();) {
       it = it->first.view == view ? std::next(it) : slot.commits.erase(it);
     }
-    // The new primary sends the PRE-PREPARE now if it holds the batch, else once a batch request
-    // brings it (on_batch_reply): f+1 correct replicas that prepared it keep it.
-    if (is_primary && slot.pre_prepare->batch) sign_pre_prepare(pre_prepare.sequence, slot);
-    // At a backup too: restarted before the new primary's PRE-PREPARE arrives, it must still
-    // accept nothing but this batch here.
-    persist_slot(pre_prepare.sequence, slot, out);
-    if (slot.sent_pre_prepare) {
-      broadcast_pre_prepare(replica::Outgoing::kAllReplicas, pre_prepare.sequence, *slot.pre_prepare, out);
-    } else if (is_primary) {
-      request_batch(pre_prepare.sequence, slot, out);
-    }
+    // Persisted at a backup too: restarted before the new primary's PRE-PREPARE arrives, it must
+    // still accept nothing but this batch here. The new primary sends the PRE-PREPARE now if it
+    // holds the batch, else once a batch request brings it (on_batch_reply): f+1 correct replicas
+    // that prepared it keep it.
+    record_and_issue(pre_prepare.sequence, slot, out);
+    if (is_primary && !slot.pre_prepare->batch) request_batch(pre_prepare.sequence, slot, out);
   }
   last_assigned_ = std::max(plan.max_s, low_watermark_);
   request_deadline_.reset();

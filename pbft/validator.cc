@@ -98,9 +98,9 @@ replica::Validation PbftValidator::validate_pre_prepare(ReplicaId sender, const 
   if (crypto::sha256(batch) != pre_prepare.batch_digest) return reason::kBatchDigestMismatch;
   // An empty batch is a null request: what a new primary re-issues for a gap in the log.
   if (batch.empty()) return validated(new PrePrepareMessage(sender, pre_prepare, {}, copy(frame), true));
-  const auto decoded_batch = replica::decode_batch(batch, replica_count_, limits_);
-  if (!std::holds_alternative<replica::Batch>(decoded_batch)) return reason::kMalformedBatch;
-  const auto refused = check_batch(std::get<replica::Batch>(decoded_batch));
+  const auto decoded_batch = decode_checked_batch(batch);
+  if (const auto* malformed = std::get_if<std::string_view>(&decoded_batch)) return *malformed;
+  const auto refused = check_clients(std::get<replica::Batch>(decoded_batch));
   // A client's signature reads the same at every replica, so a batch with a bad one is the
   // primary's fault. A MAC entry is checked here only, and may fail here alone: that one is left
   // to the core (PrePrepareMessage).
@@ -122,16 +122,18 @@ replica::Validation PbftValidator::validate_batch_reply(ReplicaId sender, const 
   if (!std::holds_alternative<BatchReply>(decoded)) return reason::kMalformedBatchReply;
   const BatchReply& reply = std::get<BatchReply>(decoded);
   if (crypto::sha256(envelope.attachment) != reply.batch_digest) return reason::kBatchDigestMismatch;
+  // Execution decodes every committed batch and stops the process if one does not decode.
   if (!envelope.attachment.empty()) {
-    // Execution decodes every committed batch and stops the process if one does not decode.
-    const auto batch = replica::decode_batch(envelope.attachment, replica_count_, limits_);
-    if (!std::holds_alternative<replica::Batch>(batch)) return reason::kMalformedBatch;
-    if (std::get<replica::Batch>(batch).requests.size() > max_batch_requests_) return reason::kBatchTooLarge;
+    const auto batch = decode_checked_batch(envelope.attachment);
+    if (const auto* malformed = std::get_if<std::string_view>(&batch)) return *malformed;
   }
   return validated(new BatchReplyMessage(sender, reply, envelope.attachment));
 }
 
-std::optional<std::string_view> PbftValidator::check_batch(const replica::Batch& batch) const {
+std::variant<replica::Batch, std::string_view> PbftValidator::decode_checked_batch(ByteView bytes) const {
+  auto decoded = replica::decode_batch(bytes, replica_count_, limits_);
+  if (!std::holds_alternative<replica::Batch>(decoded)) return reason::kMalformedBatch;
+  replica::Batch& batch = std::get<replica::Batch>(decoded);
   if (batch.requests.size() > max_batch_requests_) return reason::kBatchTooLarge;
   // A request ordered twice in one batch would be executed once anyway (the client table), but
   // only a faulty primary builds such a batch, and refusing it keeps batches honest.
@@ -139,6 +141,10 @@ std::optional<std::string_view> PbftValidator::check_batch(const replica::Batch&
   for (const replica::ClientRequest& request : batch.requests) {
     if (!seen.emplace(request.client, request.request_number).second) return reason::kDuplicateRequestInBatch;
   }
+  return std::move(batch);
+}
+
+std::optional<std::string_view> PbftValidator::check_clients(const replica::Batch& batch) const {
   for (const replica::ClientRequest& request : batch.requests) {
     if (!authenticator_.authentic(request)) return reason::kUnauthenticRequest;
   }

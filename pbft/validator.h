@@ -165,8 +165,11 @@ class PbftValidator {
   // Embedded frames belong to the cluster of the envelope that carries them, which the pipeline's
   // decoder has already checked.
   EvidenceContext evidence_context(const net::Envelope& envelope) const;
-  // Nullopt when every request in the batch may be ordered, else the reason to drop it.
-  std::optional<std::string_view> check_batch(const replica::Batch& batch) const;
+  // The batch in `bytes` when it decodes, holds at most max_batch_requests requests and no request
+  // twice, else the reason to drop it. Its clients are not authenticated here (check_clients).
+  std::variant<replica::Batch, std::string_view> decode_checked_batch(ByteView bytes) const;
+  // Nullopt when every request's client authenticator holds here, else kUnauthenticRequest.
+  std::optional<std::string_view> check_clients(const replica::Batch& batch) const;
 
   std::uint32_t replica_count_;
   std::uint32_t checkpoint_interval_;
